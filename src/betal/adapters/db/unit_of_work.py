@@ -1,0 +1,179 @@
+"""The SQLAlchemy unit of work: one session, one transaction, and the transactional outbox.
+
+Events, audit entries and jobs recorded during the unit are written in its commit, so a change and
+everything it causes land together or not at all (DESIGN.md "Layers").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from betal.adapters.db.idempotency import SqlAlchemyIdempotencyRepository
+from betal.adapters.db.orm import AuditRow, EventRow, JobRow, OrganisationRow
+from betal.adapters.db.repositories import (
+    SqlAlchemyApiKeyRepository,
+    SqlAlchemyAuditRepository,
+    SqlAlchemyEventRepository,
+    SqlAlchemyJobRepository,
+    SqlAlchemyMembershipRepository,
+    SqlAlchemyOrganisationRepository,
+    SqlAlchemyUserRepository,
+    SqlAlchemyWebSessionRepository,
+)
+from betal.adapters.db.upsert import insert_for
+from betal.domain.events import NewEvent
+from betal.domain.ids import new_id
+from betal.domain.job import JobStatus, NewJob
+from betal import ports
+from betal.ports import SYSTEM, Actor, Clock
+
+
+class SqlAlchemyUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, actor: Actor = SYSTEM) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self.actor = actor
+        self.defer_commit = False  # set by an outer owner (idempotent API calls) that commits itself
+        self._events: list[NewEvent] = []
+        self._audit: list[dict[str, Any]] = []
+        self._jobs: list[NewJob] = []
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.organisations: ports.OrganisationRepository = SqlAlchemyOrganisationRepository(self.session)
+        self.users: ports.UserRepository = SqlAlchemyUserRepository(self.session)
+        self.memberships: ports.MembershipRepository = SqlAlchemyMembershipRepository(self.session)
+        self.api_keys: ports.ApiKeyRepository = SqlAlchemyApiKeyRepository(self.session)
+        self.events: ports.EventRepository = SqlAlchemyEventRepository(self.session)
+        self.audit_log: ports.AuditRepository = SqlAlchemyAuditRepository(self.session)
+        self.jobs: ports.JobRepository = SqlAlchemyJobRepository(self.session)
+        self.idempotency: ports.IdempotencyRepository = SqlAlchemyIdempotencyRepository(self.session)
+        self.web_sessions: ports.WebSessionRepository = SqlAlchemyWebSessionRepository(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.rollback()
+        self.session.close()
+
+    def publish(self, event: NewEvent) -> None:
+        self._events.append(event)
+
+    def enqueue(self, job: NewJob) -> None:
+        self._jobs.append(job)
+
+    def audit(
+        self, organisation_id: str | None, action: str, target_type: str, target_id: str, **details: Any
+    ) -> None:
+        self._audit.append(
+            {
+                "organisation_id": organisation_id,
+                "action": action,
+                "target_type": target_type,
+                "target_id": target_id,
+                "details": details,
+            }
+        )
+
+    def flush(self) -> None:
+        """Write the outbox (events, audit, jobs) and pending rows, without committing."""
+        self.session.flush()
+        now = self.clock.now()
+        self._write_events(now)
+        self._write_audit(now)
+        self._write_jobs(now)
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.flush()
+        if not self.defer_commit:
+            self.session.commit()
+
+    def commit_deferred(self) -> None:
+        """The real commit of an outer owner that set ``defer_commit``."""
+        self.flush()
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self._events.clear()
+        self._audit.clear()
+        self._jobs.clear()
+        self.session.rollback()
+
+    def _write_events(self, now: Any) -> None:
+        if not self._events:
+            return
+        by_org: dict[str, list[NewEvent]] = defaultdict(list)
+        for ev in self._events:
+            by_org[ev.organisation_id].append(ev)
+        rows = []
+        for org_id in sorted(by_org):  # a fixed lock order, so two units never deadlock on counters
+            batch = by_org[org_id]
+            # The row lock on the counter serialises event writers per organisation until commit, so
+            # sequences become visible in order and a reader polling ?after= never skips one.
+            last = self.session.execute(
+                update(OrganisationRow)
+                .where(OrganisationRow.id == org_id)
+                .values(last_event_seq=OrganisationRow.last_event_seq + len(batch))
+                .returning(OrganisationRow.last_event_seq)
+            ).scalar_one()
+            first = last - len(batch) + 1
+            for offset, ev in enumerate(batch):
+                rows.append(
+                    {
+                        "id": new_id("evt"),
+                        "organisation_id": org_id,
+                        "sequence": first + offset,
+                        "type": ev.type,
+                        "data": ev.data,
+                        "created_at": now,
+                    }
+                )
+        self.session.execute(insert(EventRow), rows)
+        self._events.clear()
+
+    def _write_audit(self, now: Any) -> None:
+        if not self._audit:
+            return
+        rows = [
+            {
+                "id": new_id("aud"),
+                "actor_type": self.actor.type,
+                "actor_id": self.actor.id,
+                "ip": self.actor.ip,
+                "request_id": self.actor.request_id,
+                "created_at": now,
+                **entry,
+            }
+            for entry in self._audit
+        ]
+        self.session.execute(insert(AuditRow), rows)
+        self._audit.clear()
+
+    def _write_jobs(self, now: Any) -> None:
+        for job in self._jobs:
+            values = {
+                "id": new_id("job"),
+                "kind": job.kind,
+                "payload": job.payload,
+                "organisation_id": job.organisation_id,
+                "status": JobStatus.QUEUED.value,
+                "run_at": job.run_at or now,
+                "attempts": 0,
+                "max_attempts": job.max_attempts,
+                "dedupe_key": job.dedupe_key,
+                "progress_done": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            stmt = insert_for(self.session)(JobRow).values(**values)
+            if job.dedupe_key is not None:
+                stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+            self.session.execute(stmt)
+        self._jobs.clear()

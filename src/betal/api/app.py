@@ -1,0 +1,50 @@
+"""The ASGI application: JSON API under ``/v1``, portal and payer pages mounted beside it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from betal import __version__, web
+from betal.api import errors
+from betal.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from betal.api.routers import event, job, organisation
+from betal.bootstrap import Container
+
+DESCRIPTION = """betal: payment requests, supplier payments, ledger and reconciliation for Danish businesses.
+
+Authenticate with `Authorization: Bearer <api key>`. Amounts are integers in minor units.
+Errors are RFC 9457 `application/problem+json`. Send an `Idempotency-Key` header on every POST."""
+
+
+ROUTERS = (organisation.router, event.router, job.router)
+
+
+def route_table() -> list[tuple[str, str]]:
+    """Every (method, path) of the JSON API, for generic tests such as tenancy and OpenAPI coverage."""
+    return sorted(
+        (method, route.path)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    )
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(title="betal", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.container = container
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    web.mount(app, container)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,64 @@
+"""The composition root: the only module that builds concrete adapters and hands them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from betal.adapters.clock import SystemClock
+from betal.adapters.db import migrate as _migrate
+from betal.adapters.db.engine import make_engine, make_session_factory
+from betal.adapters.db.job_queue import SqlAlchemyJobQueue
+from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from betal.adapters.security import Argon2PasswordHasher
+from betal.config import Settings
+from betal.ports import SYSTEM, Actor, Clock, JobQueue, PasswordHasher, UnitOfWork
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    hasher: PasswordHasher
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(self.session_factory, self.clock, actor)
+
+    def job_queue(self) -> JobQueue:
+        return SqlAlchemyJobQueue(self.session_factory, self.clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    engine: Engine | None = None,
+) -> Container:
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.sqlalchemy_url)
+    return Container(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        hasher=hasher or Argon2PasswordHasher(),
+    )
+
+
+def migrate(container: Container, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (Alembic)."""
+    _migrate.upgrade(container.engine, revision)
+
+
+def make_revision(container: Container, message: str) -> None:
+    """Autogenerate a migration from the models against the configured database."""
+    _migrate.revision(container.engine.url.render_as_string(hide_password=False), message)

@@ -1,0 +1,86 @@
+"""An API key sees only its organisation: another organisation's id answers 404 on every route.
+
+The routes are read from the app's route table, so a new route with an id in its path is covered
+without touching this file; a route whose id kind has no factory below fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from betal.api.app import route_table
+from betal.bootstrap import Container
+from betal.domain.job import NewJob
+from betal.services.organisation import CreatedOrganisation
+
+PARAM = re.compile(r"\{(\w+)\}")
+
+
+def _make_job(container: Container, org: CreatedOrganisation) -> str:
+    with container.uow() as uow:
+        uow.enqueue(NewJob("system.probe", {}, organisation_id=org.organisation.id, run_at=None))
+        uow.commit()
+    with container.engine.connect() as conn:
+        from sqlalchemy import text
+
+        return str(
+            conn.execute(
+                text("SELECT id FROM jobs WHERE organisation_id = :o ORDER BY id DESC"),
+                {"o": org.organisation.id},
+            ).scalar_one()
+        )
+
+
+# One factory per path parameter: it makes a resource in the given organisation and returns its id.
+FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
+    "job_id": _make_job,
+}
+
+
+def api_routes() -> list[tuple[str, str]]:
+    return [(method, path) for method, path in route_table() if PARAM.search(path)]
+
+
+class TestTenancy:
+    def test_every_route_with_an_id_hides_other_organisations(
+        self,
+        container: Container,
+        client: TestClient,
+        org: CreatedOrganisation,
+        other_org: CreatedOrganisation,
+    ) -> None:
+        routes = api_routes()
+        assert routes, "expected routes with ids"
+        for method, path in routes:
+            params = PARAM.findall(path)
+            missing = [p for p in params if p not in FACTORIES]
+            assert not missing, f"{method} {path}: add a factory for {missing} to FACTORIES"
+            theirs = path
+            mine = path
+            for p in params:
+                theirs = theirs.replace("{" + p + "}", FACTORIES[p](container, other_org))
+                mine = mine.replace("{" + p + "}", FACTORIES[p](container, org))
+            auth = {"Authorization": f"Bearer {org.api_key}"}
+            response = client.request(method, theirs, headers=auth, json={} if method != "GET" else None)
+            assert response.status_code == 404, f"{method} {theirs} answered {response.status_code}"
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert other_org.organisation.id not in response.text
+            if method == "GET":
+                own = client.request(method, mine, headers=auth)
+                assert own.status_code == 200, f"{method} {mine} answered {own.status_code} for the owner"
+
+    def test_lists_only_show_own_organisation(
+        self, client: TestClient, org: CreatedOrganisation, other_org: CreatedOrganisation
+    ) -> None:
+        mine = {"Authorization": f"Bearer {org.api_key}"}
+        for path in ("/v1/api-keys", "/v1/audit-log", "/v1/events"):
+            text = client.get(path, headers=mine).text
+            assert other_org.organisation.id not in text, path
+        assert client.get("/v1/organisation", headers=mine).json()["id"] == org.organisation.id
+
+    def test_junk_ids_are_404(self, client: TestClient, auth: dict[str, str]) -> None:
+        for junk in ("job_nope", "x" * 300, "org_01"):
+            assert client.get(f"/v1/jobs/{junk}", headers=auth).status_code == 404

@@ -1,0 +1,169 @@
+"""Test fixtures: every database test runs on SQLite, and on PostgreSQL when BETAL_TEST_POSTGRES_URL is set.
+
+A test that asks for ``container`` (or ``db_url``) is run once per backend. Without the variable the
+PostgreSQL run is skipped with ``PG_SKIP_REASON``; ``.ci/run`` fails if any test was skipped for it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from betal import bootstrap
+from betal.adapters.security import Argon2PasswordHasher
+from betal.api.app import create_app
+from betal.config import Settings
+from betal.services.organisation import CreatedOrganisation, create_organisation
+
+PG_ENV = "BETAL_TEST_POSTGRES_URL"
+PG_SKIP_REASON = "PostgreSQL tests need BETAL_TEST_POSTGRES_URL"
+TEST_SECRET = "test-secret-key-for-betal-tests-only-0123456789"
+
+
+def pg_base_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return None
+    return Settings(database_url=url).sqlalchemy_url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if pg_base_url() is not None:
+        return
+    skip = pytest.mark.skip(reason=PG_SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("postgres") is not None:
+            item.add_marker(skip)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgres") is not None:
+        backends = [pytest.param("postgres", id="postgres")]
+    elif metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        backends = [pytest.param("sqlite", id="sqlite")]
+    else:
+        backends = [
+            pytest.param("sqlite", id="sqlite"),
+            pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+        ]
+    metafunc.parametrize("backend", backends)
+
+
+def _worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test process, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    container = bootstrap.build(_settings(f"sqlite:///{path}"))
+    bootstrap.migrate(container)
+    container.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database per test process on the PostgreSQL server, migrated once, dropped at the end."""
+    base = pg_base_url()
+    if base is None:
+        pytest.skip(PG_SKIP_REASON)
+    url = make_url(base)
+    name = f"{url.database}_{_worker_id()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = url.set(database=name).render_as_string(hide_password=False)
+    container = bootstrap.build(_settings(db_url))
+    bootstrap.migrate(container)
+    container.close()
+    yield db_url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(db_url: str) -> None:
+    from betal.adapters.db.orm import Base
+
+    engine = create_engine(db_url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "postgres":
+        url: str = request.getfixturevalue("pg_database")
+        _truncate_all(url)
+        return url
+    template: Path = request.getfixturevalue("sqlite_template")
+    target = tmp_path / "betal.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def _settings(db_url: str, **overrides: object) -> Settings:
+    return Settings(database_url=db_url, secret_key=TEST_SECRET, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return _settings(db_url)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[bootstrap.Container]:
+    c = bootstrap.build(settings, hasher=Argon2PasswordHasher(fast=True))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client(container: bootstrap.Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def org(container: bootstrap.Container) -> CreatedOrganisation:
+    with container.uow() as uow:
+        return create_organisation(uow, name="Hansen & Co ApS", cvr="25313763")
+
+
+@pytest.fixture
+def other_org(container: bootstrap.Container) -> CreatedOrganisation:
+    with container.uow() as uow:
+        return create_organisation(uow, name="Nordlys Café I/S", cvr="10150817")
+
+
+@pytest.fixture
+def auth(org: CreatedOrganisation) -> dict[str, str]:
+    return {"Authorization": f"Bearer {org.api_key}"}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if PG_SKIP_REASON in str(getattr(r, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: {PG_SKIP_REASON} "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/betal_test); .ci/run sets it.",
+            yellow=True,
+        )
