@@ -32,6 +32,8 @@ def job_of_kind(container: Container, kind: str) -> Job:
 
 def effects(container: Container, action: str = "system.probe") -> dict[str, int]:
     """Audit rows with ``action`` per target id: the observable effect of a probe job."""
-    query = select(AuditRow.target_id, func.count()).where(AuditRow.action == action).group_by(AuditRow.target_id)
+    query = (
+        select(AuditRow.target_id, func.count()).where(AuditRow.action == action).group_by(AuditRow.target_id)
+    )
     with container.engine.connect() as conn:
         return {target: int(n) for target, n in conn.execute(query)}

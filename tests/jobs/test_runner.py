@@ -69,7 +69,9 @@ class TestJobRunner:
             job, outcome = run_next(frozen)
             stored = job_of_kind(frozen, "system.probe")
             assert (outcome, stored.status, stored.attempts) == ("retry", JobStatus.QUEUED, attempt)
-            assert stored.last_error == f"ProbeFailure: system.probe failing on purpose (attempt {attempt} of 2)"
+            assert (
+                stored.last_error == f"ProbeFailure: system.probe failing on purpose (attempt {attempt} of 2)"
+            )
             waited = (stored.run_at - clock.now()).total_seconds()
             assert delay * 0.9 <= waited <= delay * 1.1
             assert frozen.job_queue().claim("w1", 1, LEASE) == []  # not due before the backoff
@@ -124,7 +126,12 @@ class TestJobRunner:
         with caplog.at_level(logging.INFO, logger="betal.jobs"):
             job, _ = run_next(frozen)
         started, finished = (r for r in caplog.records if r.name == "betal.jobs")
-        assert (started.msg, started.job_id, started.kind, started.attempt) == ("job started", job.id, job.kind, 1)  # type: ignore[attr-defined]
+        assert (started.msg, started.job_id, started.kind, started.attempt) == (
+            "job started",
+            job.id,
+            job.kind,
+            1,
+        )  # type: ignore[attr-defined]
         assert (finished.msg, finished.outcome) == ("job finished", "succeeded")  # type: ignore[attr-defined]
         assert isinstance(finished.ms, int)  # type: ignore[attr-defined]
 
@@ -133,4 +140,9 @@ class TestJobRunner:
         job, _ = run_next(frozen)
         with frozen.engine.connect() as conn:
             row = conn.execute(select(AuditRow).where(AuditRow.target_id == job.id)).one()
-        assert (row.actor_type, row.actor_id, row.action, row.created_at) == ("system", "job:system.probe", "system.probe", T0)
+        assert (row.actor_type, row.actor_id, row.action, row.created_at) == (
+            "system",
+            "job:system.probe",
+            "system.probe",
+            T0,
+        )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_skeleton
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -45,8 +45,18 @@ def static_url(path: str) -> str:
 
 
 def _local_time(language: str) -> Any:
-    def render(value: datetime, style: str = "medium") -> str:
-        return format_datetime(value, style, tzinfo=COPENHAGEN, locale=language)
+    """A timestamp as Copenhagen wall-clock time: "22. nov. 2026 09.41" / "Nov 22, 2026 09:41"."""
+
+    def render(value: datetime) -> str:
+        day = format_skeleton("yMMMd", value, tzinfo=COPENHAGEN, locale=language)
+        return f"{day} {format_skeleton('Hm', value, tzinfo=COPENHAGEN, locale=language)}"
+
+    return render
+
+
+def _local_date(language: str) -> Any:
+    def render(value: datetime) -> str:
+        return format_date(value.astimezone(COPENHAGEN).date(), "long", locale=language)
 
     return render
 
@@ -63,6 +73,7 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translation.translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["local_time"] = _local_time(language)
+    env.filters["local_date"] = _local_date(language)
     env.globals["static_url"] = static_url
     env.globals["language"] = language
     return env

@@ -1,0 +1,96 @@
+"""Browser fixtures: Debian's Chromium driven by playwright against the real app served by uvicorn.
+
+The app runs in a background thread on a free 127.0.0.1 port over a migrated SQLite file seeded with the
+demo data (``betal serve --demo``). Chromium is installed with apt when missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, sync_playwright
+
+from betal import bootstrap
+from betal.adapters.security import Argon2PasswordHasher
+from betal.api.app import create_app
+from betal.config import Settings
+from betal.services.demo import seed_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SECRET = "browser-test-secret-key-0123456789abcdef"
+
+
+def _install_chromium() -> str | None:
+    """Install Debian's chromium; the reason it failed, or None."""
+    if shutil.which("apt-get") is None:
+        return "Chromium is missing and apt-get is not available to install it"
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            return f"Chromium is missing and `{' '.join(command)}` failed: {done.stderr.strip()[-500:]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        reason = _install_chromium()
+        if reason is not None or not Path(CHROMIUM).exists():
+            pytest.skip(reason or f"apt installed chromium but {CHROMIUM} does not exist")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the app, served by uvicorn from a thread, with the demo organisations and users."""
+    path = tmp_path_factory.mktemp("browser") / "betal.db"
+    port = _free_port()
+    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, base_url=f"http://127.0.0.1:{port}")
+    container = bootstrap.build(settings, hasher=Argon2PasswordHasher(fast=True))
+    bootstrap.migrate(container)
+    with container.uow() as uow:
+        seed_demo(uow, container.hasher)
+    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_config=None, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    container.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
