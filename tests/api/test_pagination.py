@@ -48,13 +48,3 @@ class TestCursorPagination:
             response = client.get("/v1/api-keys", headers=auth, params={"cursor": junk})
             assert response.status_code == 422, junk
             assert response.json()["errors"][0]["field"] == "cursor"
-
-
-class TestEventsAfter:
-    def test_events_page_by_sequence(self, client: TestClient, auth: dict[str, str]) -> None:
-        body = client.get("/v1/events", headers=auth, params={"after": 0, "limit": 1}).json()
-        assert [e["sequence"] for e in body["data"]] == [1]
-        assert body["data"][0]["type"] == "organisation.created"
-        assert body["next_after"] == 1
-        rest = client.get("/v1/events", headers=auth, params={"after": 1}).json()
-        assert rest == {"data": [], "next_after": None}

@@ -51,7 +51,7 @@ def test_accountant_logs_in_switches_organisation_and_language_and_logs_out(
     expect(page.get_by_test_id("role")).to_have_text("Bogholder")
     _shoot(page, screenshots, "dashboard-desktop")
 
-    page.get_by_label("Organisation").select_option(label=ORG_B)
+    page.get_by_label("Organisation", exact=True).select_option(label=ORG_B)
     page.get_by_role("button", name="Skift").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ORG_B)
     expect(page.get_by_test_id("cvr")).to_have_text("10150817")

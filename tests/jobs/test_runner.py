@@ -87,7 +87,8 @@ class TestJobRunner:
         assert run_next(frozen)[1] == "failed"
         stored = job_of_kind(frozen, "system.probe")
         assert (stored.status, stored.attempts) == (JobStatus.FAILED, 2)
-        assert stored.last_error is not None and "attempt 2 of 5" in stored.last_error
+        assert stored.last_error is not None
+        assert "attempt 2 of 5" in stored.last_error
         clock.advance(timedelta(days=1))
         assert frozen.job_queue().claim("w1", 1, LEASE) == []
         assert effects(frozen) == {}
@@ -109,7 +110,7 @@ class TestJobRunner:
 
     def test_a_worker_whose_lease_was_taken_rolls_back(self, frozen: Container) -> None:
         enqueue(frozen, NewJob("test.steal"))
-        job, outcome = run_next(frozen, "slow")
+        _job, outcome = run_next(frozen, "slow")
         assert outcome == "lease_lost"
         assert effects(frozen, "test.steal") == {}
         stored = job_of_kind(frozen, "test.steal")
@@ -125,15 +126,15 @@ class TestJobRunner:
         enqueue(frozen, NewJob("system.probe"))
         with caplog.at_level(logging.INFO, logger="betal.jobs"):
             job, _ = run_next(frozen)
-        started, finished = (r for r in caplog.records if r.name == "betal.jobs")
-        assert (started.msg, started.job_id, started.kind, started.attempt) == (
+        started, finished = (vars(r) for r in caplog.records if r.name == "betal.jobs")
+        assert (started["msg"], started["job_id"], started["kind"], started["attempt"]) == (
             "job started",
             job.id,
             job.kind,
             1,
-        )  # type: ignore[attr-defined]
-        assert (finished.msg, finished.outcome) == ("job finished", "succeeded")  # type: ignore[attr-defined]
-        assert isinstance(finished.ms, int)  # type: ignore[attr-defined]
+        )
+        assert (finished["msg"], finished["outcome"]) == ("job finished", "succeeded")
+        assert isinstance(finished["ms"], int)
 
     def test_job_actor_is_stamped_on_its_audit_entries(self, frozen: Container) -> None:
         enqueue(frozen, NewJob("system.probe"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -186,8 +187,9 @@ def worker_processes(
                 proc.wait()
 
 
-def worker_logs(log_dir: Path) -> str:
-    return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(log_dir.glob("worker-*.log")))
+def worker_logs(log_dir: Path, tail: int | None = 3000) -> str:
+    texts = (p.read_text(errors="replace") for p in sorted(log_dir.glob("worker-*.log")))
+    return "\n".join(text if tail is None else text[-tail:] for text in texts)
 
 
 @pytest.mark.slow
@@ -203,7 +205,8 @@ class TestKilledWorker:
             first.wait(timeout=10)
         killed = job_of_kind(container, "system.probe")
         assert (killed.status, killed.attempts, effects(container)) == (JobStatus.RUNNING, 1, {})
-        assert killed.locked_by is not None and f":{first.pid}:" in killed.locked_by
+        assert killed.locked_by is not None
+        assert f":{first.pid}:" in killed.locked_by
         with worker_processes(settings, tmp_path, 1) as [second]:
             done = lambda: status_of(container, job.id) is JobStatus.SUCCEEDED  # noqa: E731
             try:
@@ -212,7 +215,8 @@ class TestKilledWorker:
                 raise AssertionError(worker_logs(tmp_path)) from exc
         stored = job_of_kind(container, "system.probe")
         assert (stored.attempts, stored.result) == (2, {"attempt": 2})
-        assert stored.locked_by is not None and f":{second.pid}:" in stored.locked_by
+        assert stored.locked_by is not None
+        assert f":{second.pid}:" in stored.locked_by
         assert effects(container) == {job.id: 1}
 
 
@@ -228,7 +232,7 @@ class TestFourWorkers:
             enqueue(container, *(NewJob("system.probe") for _ in range(self.JOBS // 4)))
         queue = container.job_queue()
         started = time.monotonic()
-        with worker_processes(settings, tmp_path, 4, "--concurrency", "2"):
+        with worker_processes(settings, tmp_path, 4, "--concurrency", "2", lease_seconds=60):
             try:
                 wait_until(lambda: queue.counts("system.probe") == {"succeeded": self.JOBS}, 120, "all jobs")
             except AssertionError as exc:
@@ -242,3 +246,10 @@ class TestFourWorkers:
         assert set(done) == ids
         assert set(done.values()) == {1}
         assert workers == 4, f"only {workers} workers took jobs in {elapsed:.1f} s"
+        runs = [
+            json.loads(line)
+            for line in worker_logs(tmp_path, tail=None).splitlines()
+            if '"job finished"' in line
+        ]
+        assert len(runs) == self.JOBS  # no job was even started twice (SKIP LOCKED), let alone committed
+        assert {run["outcome"] for run in runs} == {"succeeded"}

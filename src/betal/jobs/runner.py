@@ -36,7 +36,7 @@ class JobRunner:
         self.worker_id = worker_id
 
     def run(self, job: Job) -> str:
-        """Run ``job`` (claimed by this worker); returns the outcome: succeeded, retry, failed or lease_lost."""
+        """Run ``job`` (claimed by this worker); returns succeeded, retry, failed or lease_lost."""
         started = time.monotonic()
         fields = {"job_id": job.id, "kind": job.kind, "attempt": job.attempts, "worker_id": self.worker_id}
         log.info("job started", extra=fields)

@@ -73,12 +73,11 @@ def new_token() -> str:
 
 
 def set_login_csrf(response: Response, settings: Settings, token: str) -> None:
-    """Keep the pre-login token in a signed cookie for the browser session (no max-age)."""
+    """Keep the pre-login token in a signed cookie for the browser session (no max-age).
+
+    It is kept after a login too, so a login form left open in another tab still works.
+    """
     _set(response, settings, LOGIN_CSRF, _serializer(settings, "login_csrf").dumps(token), None)
-
-
-def clear_login_csrf(response: Response, settings: Settings) -> None:
-    response.delete_cookie(LOGIN_CSRF, path="/", httponly=True, samesite="lax", secure=_secure(settings))
 
 
 def set_language(response: Response, settings: Settings, language: str) -> None:

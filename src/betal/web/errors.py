@@ -15,7 +15,11 @@ from betal.web.templating import render
 
 
 def error_page(request: Request, status: int, code: str) -> Response:
-    return render(request, "errors/error.html", {"status": status, "code": code}, status=status)
+    # The language links come back to this page only when it can be fetched again with GET.
+    context = {"status": status, "code": code}
+    if request.method != "GET":
+        context["current_path"] = "/app/"
+    return render(request, "errors/error.html", context, status=status)
 
 
 def _login_required(_request: Request, exc: Exception) -> Response:

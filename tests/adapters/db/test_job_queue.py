@@ -115,7 +115,8 @@ class TestClaim:
         stored = queue.get(job.id)
         assert stored is not None
         assert stored.status is JobStatus.FAILED
-        assert stored.last_error is not None and "lease of dead expired" in stored.last_error
+        assert stored.last_error is not None
+        assert "lease of dead expired" in stored.last_error
 
 
 class TestComplete:
@@ -147,7 +148,8 @@ class TestComplete:
             assert queue.complete(uow, job.id, "thief", stolen.attempts, None)
             uow.commit()
         stored = queue.get(job.id)
-        assert stored is not None and stored.status is JobStatus.SUCCEEDED
+        assert stored is not None
+        assert stored.status is JobStatus.SUCCEEDED
 
     def test_needs_a_sqlalchemy_unit_of_work(self, queue: JobQueue) -> None:
         with pytest.raises(TypeError):
@@ -174,7 +176,8 @@ class TestFail:
         [job] = queue.claim("w1", 1, LEASE)
         assert queue.fail(job.id, "w1", 1, "bad input", None)
         stored = queue.get(job.id)
-        assert stored is not None and (stored.status, stored.last_error) == (JobStatus.FAILED, "bad input")
+        assert stored is not None
+        assert (stored.status, stored.last_error) == (JobStatus.FAILED, "bad input")
 
     def test_only_the_owner_may_fail_a_job(self, frozen: Container, queue: JobQueue) -> None:
         enqueue(frozen, NewJob("system.probe"))
@@ -195,7 +198,8 @@ class TestHeartbeat:
         clock.advance(timedelta(seconds=2))
         assert queue.claim("w2", 1, LEASE) == []
         stored = queue.get(job.id)
-        assert stored is not None and stored.lease_until == T0 + LEASE * 2 - timedelta(seconds=1)
+        assert stored is not None
+        assert stored.lease_until == T0 + LEASE * 2 - timedelta(seconds=1)
         assert not queue.heartbeat(job.id, "w2", 1, LEASE)
 
 
@@ -205,7 +209,8 @@ class TestProgress:
         [job] = queue.claim("w1", 1, LEASE)
         queue.set_progress(job.id, 3, 10)
         stored = queue.get(job.id)
-        assert stored is not None and (stored.progress_done, stored.progress_total) == (3, 10)
+        assert stored is not None
+        assert (stored.progress_done, stored.progress_total) == (3, 10)
 
     def test_inside_a_unit_of_work_already_writing(self, frozen: Container, queue: JobQueue) -> None:
         enqueue(frozen, NewJob("system.probe"))
@@ -215,7 +220,8 @@ class TestProgress:
             queue.set_progress(job.id, 1, None, uow=uow)
             uow.commit()
         stored = queue.get(job.id)
-        assert stored is not None and (stored.progress_done, stored.progress_total) == (1, None)
+        assert stored is not None
+        assert (stored.progress_done, stored.progress_total) == (1, None)
 
 
 class TestSchedules:

@@ -89,7 +89,6 @@ def login(
             web_session_service.logout(uow, previous)
     response = RedirectResponse(target, status_code=303)
     cookies.set_session(response, settings, session.id)
-    cookies.clear_login_csrf(response, settings)
     return response
 
 
