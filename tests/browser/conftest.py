@@ -62,12 +62,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of the app, served by uvicorn from a thread, with the demo organisations and users."""
     path = tmp_path_factory.mktemp("browser") / "betal.db"
     port = _free_port()
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key=SECRET, base_url=f"http://127.0.0.1:{port}")
+    settings = Settings(
+        database_url=f"sqlite:///{path}", secret_key=SECRET, base_url=f"http://127.0.0.1:{port}"
+    )
     container = bootstrap.build(settings, hasher=Argon2PasswordHasher(fast=True))
     bootstrap.migrate(container)
     with container.uow() as uow:
         seed_demo(uow, container.hasher)
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_config=None, log_level="warning")
+    config = uvicorn.Config(
+        create_app(container), host="127.0.0.1", port=port, log_config=None, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from betal import bootstrap
 from betal.services import web_session as web_session_service
 from betal.web import cookies
-from tests.web.conftest import PASSWORD, Login, csrf_token, log_in, session_cookie, submit_login
+
+from ..portal import PASSWORD, Login, csrf_token, log_in, session_cookie, submit_login
 
 
 def _sessions(container: bootstrap.Container, session_id: str) -> object:
@@ -49,7 +50,9 @@ class TestLoginPage:
 
 
 class TestLogin:
-    def test_success_sets_a_signed_http_only_session_cookie(self, client: TestClient, accountant: Login) -> None:
+    def test_success_sets_a_signed_http_only_session_cookie(
+        self, client: TestClient, accountant: Login
+    ) -> None:
         response = submit_login(client, accountant.email)
         assert response.status_code == 303
         assert response.headers["location"] == "/app/"

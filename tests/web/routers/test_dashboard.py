@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from betal import bootstrap
 from betal.services.organisation import CreatedOrganisation, create_organisation
-from tests.web.conftest import Login, log_in
+
+from ..portal import Login, log_in, make_user
 
 
 def _shown_organisation(client: TestClient) -> str:
@@ -51,9 +52,9 @@ class TestDashboard:
         log_in(client, owner)
         assert 'id="organisation-switcher"' not in client.get("/app/").text
 
-    def test_a_user_without_memberships_is_told_so(self, client: TestClient, container: bootstrap.Container) -> None:
-        from tests.web.conftest import make_user
-
+    def test_a_user_without_memberships_is_told_so(
+        self, client: TestClient, container: bootstrap.Container
+    ) -> None:
         log_in(client, make_user(container, "new@example.com", "Ny Bruger", {}))
         assert "Du er endnu ikke medlem af nogen organisation." in client.get("/app/").text
 
@@ -105,6 +106,10 @@ class TestSwitchOrganisation:
         self, client: TestClient, accountant: Login, other_org: CreatedOrganisation
     ) -> None:
         token = log_in(client, accountant)
-        data = {"organisation_id": other_org.organisation.id, "csrf_token": token, "next": "https://evil.example"}
+        data = {
+            "organisation_id": other_org.organisation.id,
+            "csrf_token": token,
+            "next": "https://evil.example",
+        }
         response = client.post("/app/switch-organisation", data=data, follow_redirects=False)
         assert response.headers["location"] == "/app/"

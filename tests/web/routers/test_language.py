@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from betal.web import cookies
-from tests.web.conftest import Login, log_in
+
+from ..portal import Login, log_in
 
 
 class TestChooseLanguage:

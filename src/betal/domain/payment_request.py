@@ -1,0 +1,144 @@
+"""Payment requests: what a business asks a customer to pay, and the only legal moves of its state.
+
+DESIGN.md "State machines": ``draft → open → paid``; ``open → partially_paid → paid``;
+``open|partially_paid → overdue``; ``open|overdue → cancelled``; ``paid → refunded``.
+An overdue request can still be paid (``overdue → paid``); a part payment keeps it overdue.
+Money applied beyond what is due is recorded as an overpayment, never as more paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from betal.domain.errors import IllegalTransition, InvalidInput
+from betal.domain.money import MAX_AMOUNT_MINOR, Money
+from betal.domain.payment_method import Method
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+S = RequestStatus
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.DRAFT: frozenset({S.OPEN, S.CANCELLED}),
+    S.OPEN: frozenset({S.PARTIALLY_PAID, S.PAID, S.OVERDUE, S.CANCELLED}),
+    S.PARTIALLY_PAID: frozenset({S.PAID, S.OVERDUE}),
+    S.OVERDUE: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset({S.REFUNDED}),
+}
+PAYABLE = frozenset({S.OPEN, S.PARTIALLY_PAID, S.OVERDUE})
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    id: str
+    organisation_id: str
+    customer_id: str
+    amount_minor: int
+    currency: str
+    due_date: date
+    description: str
+    reference: str | None
+    allowed_methods: tuple[Method, ...]
+    status: RequestStatus
+    fi_payment_line: str | None
+    fi_payment_id: str | None
+    paid_minor: int
+    overpaid_minor: int
+    refunded_minor: int
+    created_at: datetime
+    updated_at: datetime
+    recurring_collection_id: str | None = None
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def outstanding_minor(self) -> int:
+        return max(0, self.amount_minor - self.paid_minor)
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in PAYABLE
+
+
+def move(request: PaymentRequest, target: RequestStatus, now: datetime) -> PaymentRequest:
+    """The request in ``target`` state, or ``IllegalTransition`` (409) if the move is not allowed."""
+    if target not in TRANSITIONS[request.status]:
+        raise IllegalTransition("payment_request", request.status.value, target.value)
+    return replace(request, status=target, updated_at=now)
+
+
+@dataclass(frozen=True)
+class Application:
+    """What one settled payment did to a request."""
+
+    request: PaymentRequest
+    applied_minor: int
+    overpaid_minor: int
+    became_paid: bool
+
+
+def apply_payment(request: PaymentRequest, amount_minor: int, now: datetime) -> Application:
+    """Apply a settled payment: up to the outstanding amount counts as paid, the rest as overpayment."""
+    if amount_minor <= 0:
+        raise InvalidInput("a payment must be positive", field="amount")
+    if not request.is_payable:
+        raise IllegalTransition("payment_request", request.status.value, "paid")
+    applied = min(amount_minor, request.outstanding_minor)
+    over = amount_minor - applied
+    paid = request.paid_minor + applied
+    updated = replace(request, paid_minor=paid, overpaid_minor=request.overpaid_minor + over, updated_at=now)
+    if paid >= request.amount_minor:
+        return Application(move(updated, S.PAID, now), applied, over, True)
+    if request.status is S.OPEN:
+        updated = move(updated, S.PARTIALLY_PAID, now)
+    return Application(updated, applied, over, False)
+
+
+def cancel(request: PaymentRequest, now: datetime) -> PaymentRequest:
+    return move(request, S.CANCELLED, now)
+
+
+def mark_overdue(request: PaymentRequest, today: date, now: datetime) -> PaymentRequest:
+    """Overdue once the due date has passed and something is still outstanding."""
+    if today <= request.due_date:
+        raise InvalidInput(f"the due date {request.due_date.isoformat()} has not passed", field="due_date")
+    return move(request, S.OVERDUE, now)
+
+
+def record_refund(request: PaymentRequest, amount_minor: int, now: datetime) -> PaymentRequest:
+    """A refund of a paid request; the total refunded never exceeds what was paid plus overpaid."""
+    if amount_minor <= 0:
+        raise InvalidInput("a refund must be positive", field="amount")
+    refundable = request.paid_minor + request.overpaid_minor - request.refunded_minor
+    if amount_minor > refundable:
+        raise InvalidInput(f"at most {refundable} can be refunded", field="amount", code="refund.too_large")
+    moved = move(request, S.REFUNDED, now)
+    return replace(moved, refunded_minor=request.refunded_minor + amount_minor)
+
+
+def validate_new_request(amount_minor: int, due_date: date, today: date, description: str) -> str:
+    """Checks of a new request that need no database; returns the cleaned description."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput("must be an integer amount in minor units", field="amount")
+    if not 0 < amount_minor <= MAX_AMOUNT_MINOR:
+        raise InvalidInput(f"must be between 1 and {MAX_AMOUNT_MINOR}", field="amount")
+    if due_date < today:
+        raise InvalidInput("must not be in the past", field="due_date")
+    clean = " ".join(description.split())
+    if not clean or len(clean) > 500:
+        raise InvalidInput("must be 1 to 500 characters", field="description")
+    return clean

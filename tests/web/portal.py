@@ -1,0 +1,56 @@
+"""Helpers for portal tests: users with memberships, logging in through the form, reading CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from betal import bootstrap
+from betal.domain.tenancy import Role
+from betal.services.organisation import add_member
+from betal.services.user import register_user
+from betal.web import cookies
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    user_id: str
+
+
+def make_user(container: bootstrap.Container, email: str, name: str, memberships: dict[str, Role]) -> Login:
+    with container.uow() as uow:
+        user = register_user(uow, container.hasher, email=email, name=name, password=PASSWORD)
+    for organisation_id, role in memberships.items():
+        with container.uow() as uow:
+            add_member(uow, organisation_id=organisation_id, user_id=user.id, role=role)
+    return Login(email, user.id)
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match is not None, "the page has no CSRF field"
+    return match.group(1)
+
+
+def submit_login(client: TestClient, email: str, password: str = PASSWORD, next_path: str = "") -> Response:
+    token = csrf_token(client.get("/app/login").text)
+    data = {"email": email, "password": password, "csrf_token": token, "next": next_path}
+    return client.post("/app/login", data=data, follow_redirects=False)
+
+
+def log_in(client: TestClient, login: Login) -> str:
+    """Log in through the form; return the session's CSRF token (from the dashboard)."""
+    response = submit_login(client, login.email)
+    assert response.status_code == 303, response.text
+    return csrf_token(client.get("/app/").text)
+
+
+def session_cookie(client: TestClient) -> str | None:
+    return client.cookies.get(cookies.SESSION)
