@@ -95,10 +95,10 @@ def pg_database() -> Iterator[str]:
 
 
 def _truncate_all(db_url: str) -> None:
-    from betal.adapters.db.orm import Base
+    from betal.adapters.db.schema import metadata as _metadata
 
     engine = create_engine(db_url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{t.name}"' for t in _metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

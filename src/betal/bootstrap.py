@@ -12,9 +12,11 @@ from betal.adapters.db import migrate as _migrate
 from betal.adapters.db.engine import make_engine, make_session_factory
 from betal.adapters.db.job_queue import SqlAlchemyJobQueue
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from betal.adapters.crypto import AesGcmCipher
 from betal.adapters.security import Argon2PasswordHasher
+from betal.adapters.signing import ItsdangerousSigner
 from betal.config import Settings
-from betal.ports import SYSTEM, Actor, Clock, JobQueue, PasswordHasher, UnitOfWork
+from betal.ports import SYSTEM, Actor, Cipher, Clock, JobQueue, PasswordHasher, Signer, UnitOfWork
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Container:
     session_factory: sessionmaker[Session]
     clock: Clock
     hasher: PasswordHasher
+    cipher: Cipher
+    signer: Signer
     extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
@@ -51,6 +55,8 @@ def build(
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
         hasher=hasher or Argon2PasswordHasher(),
+        cipher=AesGcmCipher(settings.secret_key),
+        signer=ItsdangerousSigner(settings.secret_key),
     )
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from betal.services.demo import DEMO_PASSWORD
 
@@ -19,8 +19,8 @@ ACCOUNTANT = "revisor@tal.example"
 OWNER = "ejer@hansen.example"
 ORG_A = "Hansen & Co ApS"
 ORG_B = "Nordlys Café I/S"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
 def _log_in(page: Page, base_url: str, email: str) -> None:

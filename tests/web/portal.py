@@ -42,7 +42,8 @@ def csrf_token(html: str) -> str:
 def submit_login(client: TestClient, email: str, password: str = PASSWORD, next_path: str = "") -> Response:
     token = csrf_token(client.get("/app/login").text)
     data = {"email": email, "password": password, "csrf_token": token, "next": next_path}
-    return client.post("/app/login", data=data, follow_redirects=False)
+    response: Response = client.post("/app/login", data=data, follow_redirects=False)
+    return response
 
 
 def log_in(client: TestClient, login: Login) -> str:
@@ -53,4 +54,5 @@ def log_in(client: TestClient, login: Login) -> str:
 
 
 def session_cookie(client: TestClient) -> str | None:
-    return client.cookies.get(cookies.SESSION)
+    value: str | None = client.cookies.get(cookies.SESSION)
+    return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2.ext
 import pytest
 from babel.messages.extract import extract
 from babel.messages.pofile import read_po
@@ -18,7 +17,7 @@ def _template_messages() -> dict[str | tuple[str, ...], list[str]]:
     for path in sorted(TEMPLATE_DIR.rglob("*.html")):
         with path.open("rb") as template:
             for lineno, message, _comments, _context in extract(
-                jinja2.ext.babel_extract, template, options={"extensions": "jinja2.ext.i18n"}
+                "jinja2.ext:babel_extract", template, options={"extensions": "jinja2.ext.i18n"}
             ):
                 found.setdefault(message, []).append(f"{path.relative_to(TEMPLATE_DIR)}:{lineno}")
     return found

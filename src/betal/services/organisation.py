@@ -11,6 +11,7 @@ from betal.domain.ids import new_id
 from betal.domain.tenancy import Membership, Organisation, Role
 from betal.domain.text import validate_name
 from betal.ports import UnitOfWork
+from betal.services.agreement import sandbox_agreements
 from betal.services.api_key import add_api_key
 
 
@@ -29,6 +30,9 @@ def create_organisation(uow: UnitOfWork, *, name: str, cvr: str, live: bool = Fa
     organisation = Organisation(id=new_id("org"), name=clean_name, cvr=clean_cvr, created_at=uow.clock.now())
     uow.organisations.add(organisation)
     _, plaintext = add_api_key(uow, organisation.id, name="Owner key", role=Role.OWNER, live=live)
+    if not live:
+        for agreement in sandbox_agreements(organisation.id, clean_name, uow.clock.now()):
+            uow.agreements.add(agreement)
     uow.audit(organisation.id, "organisation.created", "organisation", organisation.id, cvr=clean_cvr)
     uow.publish(
         NewEvent(

@@ -84,7 +84,6 @@ def login(
         created_at=now,
         expires_at=now + ttl,
     )
-    uow.web_sessions.delete_expired(now)
     uow.web_sessions.add(session)
     uow.audit(session.organisation_id, "user.logged_in", "user", user.id)
     uow.commit()

@@ -70,6 +70,8 @@ def find_portal(request: Request, container: Container) -> Portal | None:
 def get_portal(request: Request, container: Annotated[Container, Depends(get_container)]) -> Portal:
     portal = find_portal(request, container)
     if portal is None:
+        if request.method != "GET":  # a form post cannot be replayed after the login: start at home
+            raise LoginRequired(HOME)
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return portal
 

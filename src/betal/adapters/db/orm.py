@@ -24,9 +24,12 @@ NAMING = {
 }
 
 
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON().with_variant(JSONB(), "postgresql")}  # noqa: RUF012
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON_DOCUMENT}  # noqa: RUF012
 
 
 class OrganisationRow(Base):

@@ -13,6 +13,8 @@ from typing import Any, Self
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from betal import ports
+from betal.adapters.db import repositories_receivables as rr
 from betal.adapters.db.idempotency import SqlAlchemyIdempotencyRepository
 from betal.adapters.db.orm import AuditRow, EventRow, JobRow, OrganisationRow
 from betal.adapters.db.repositories import (
@@ -29,7 +31,6 @@ from betal.adapters.db.upsert import insert_for
 from betal.domain.events import NewEvent
 from betal.domain.ids import new_id
 from betal.domain.job import JobStatus, NewJob
-from betal import ports
 from betal.ports import SYSTEM, Actor, Clock
 
 
@@ -54,6 +55,21 @@ class SqlAlchemyUnitOfWork:
         self.jobs: ports.JobRepository = SqlAlchemyJobRepository(self.session)
         self.idempotency: ports.IdempotencyRepository = SqlAlchemyIdempotencyRepository(self.session)
         self.web_sessions: ports.WebSessionRepository = SqlAlchemyWebSessionRepository(self.session)
+        self.agreements: ports.AgreementRepository = rr.SqlAlchemyAgreementRepository(self.session)
+        self.customers: ports.CustomerRepository = rr.SqlAlchemyCustomerRepository(self.session)
+        self.payment_requests: ports.PaymentRequestRepository = rr.SqlAlchemyPaymentRequestRepository(
+            self.session
+        )
+        self.payments: ports.PaymentRepository = rr.SqlAlchemyPaymentRepository(self.session)
+        self.mandates: ports.MandateRepository = rr.SqlAlchemyMandateRepository(self.session)
+        self.recurring_collections: ports.RecurringCollectionRepository = (
+            rr.SqlAlchemyRecurringCollectionRepository(self.session)
+        )
+        self.messages: ports.MessageRepository = rr.SqlAlchemyMessageRepository(self.session)
+        self.counters: ports.CounterRepository = rr.SqlAlchemyCounterRepository(self.session)
+        self.provider_events: ports.ProviderEventRepository = rr.SqlAlchemyProviderEventRepository(
+            self.session
+        )
         return self
 
     def __exit__(

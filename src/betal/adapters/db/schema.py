@@ -1,0 +1,9 @@
+"""The whole schema: importing this module registers every table on ``Base.metadata``."""
+
+from __future__ import annotations
+
+from betal.adapters.db import orm, orm_receivables
+from betal.adapters.db.orm import Base
+
+metadata = Base.metadata
+MODULES = (orm, orm_receivables)

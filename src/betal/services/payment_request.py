@@ -1,0 +1,177 @@
+"""Payment requests: create (with FI payment line, inbox message and pay link), read, list, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from betal.domain import payment_request as pr
+from betal.domain.calendar import business_date
+from betal.domain.errors import InvalidInput, NotFound
+from betal.domain.events import NewEvent
+from betal.domain.ids import new_id
+from betal.domain.inbox import Message
+from betal.domain.money import currency as check_currency
+from betal.domain.payment import Payment
+from betal.domain.payment_method import Method, parse_methods, require_agreements
+from betal.domain.payment_request import PaymentRequest, RequestStatus
+from betal.domain.tenancy import Permission, Principal
+from betal.formats import fi_line
+from betal.ports import Signer, UnitOfWork
+
+PAY_PURPOSE = "pay"
+
+
+@dataclass(frozen=True)
+class NewPaymentRequest:
+    customer_id: str
+    amount_minor: int
+    currency: str
+    due_date: date
+    description: str
+    allowed_methods: tuple[str, ...]
+    reference: str | None = None
+    recurring_collection_id: str | None = None
+    status: RequestStatus = RequestStatus.OPEN
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def pay_url(signer: Signer, base_url: str, request_id: str) -> str:
+    """The payer's link to a request: signed, so it needs no login and cannot be guessed."""
+    return f"{base_url.rstrip('/')}/pay/{signer.sign(request_id, purpose=PAY_PURPOSE)}"
+
+
+def request_from_token(uow: UnitOfWork, signer: Signer, token: str) -> PaymentRequest:
+    """The request a pay link points at; a tampered token is ``InvalidInput`` (nothing revealed)."""
+    request_id = signer.unsign(token, purpose=PAY_PURPOSE)
+    request = uow.payment_requests.get_any(request_id)
+    if request is None:
+        raise NotFound("no such payment request", code="payment_request.not_found")
+    return request
+
+
+def snapshot(request: PaymentRequest) -> dict[str, Any]:
+    """The request as events and webhooks carry it (the same fields the API returns)."""
+    return {
+        "id": request.id,
+        "customer_id": request.customer_id,
+        "amount": request.amount_minor,
+        "currency": request.currency,
+        "due_date": request.due_date.isoformat(),
+        "description": request.description,
+        "reference": request.reference,
+        "allowed_methods": [m.value for m in request.allowed_methods],
+        "status": request.status.value,
+        "paid_amount": request.paid_minor,
+        "overpaid_amount": request.overpaid_minor,
+        "refunded_amount": request.refunded_minor,
+        "fi_payment_line": request.fi_payment_line,
+    }
+
+
+def _fi_line(uow: UnitOfWork, organisation_id: str) -> tuple[str, str]:
+    agreement = uow.agreements.get(organisation_id, Method.FI_CARD)
+    assert agreement is not None  # checked by require_agreements
+    card_type = str(agreement.config.get("card_type", "71"))
+    if card_type not in ("71", "75"):
+        raise InvalidInput(
+            "the FI agreement's card type must be 71 or 75 to carry a payment id", field="fi_card"
+        )
+    number = uow.counters.next(organisation_id, f"fi_payment_id.{card_type}")
+    payment_id = fi_line.make_payment_id(card_type, number)
+    line = fi_line.FiPaymentLine(card_type, payment_id, str(agreement.config["creditor_number"]))
+    return fi_line.render(line), payment_id
+
+
+def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPaymentRequest) -> PaymentRequest:
+    """One transaction: the request, its FI line, the customer's inbox message, event and audit."""
+    principal.require(Permission.BILL)
+    org = principal.organisation_id
+    now = uow.clock.now()
+    description = pr.validate_new_request(
+        data.amount_minor, data.due_date, business_date(now), data.description
+    )
+    check_currency(data.currency)
+    methods = parse_methods(data.allowed_methods)
+    require_agreements(methods, uow.agreements.list_for_organisation(org))
+    if Method.FI_CARD in methods and data.currency != "DKK":
+        raise InvalidInput("FI-kort payments are in DKK only", field="currency")
+    customer = uow.customers.get(org, data.customer_id)
+    if customer is None:
+        raise InvalidInput("no such customer in this organisation", field="customer_id")
+    reference = None if data.reference is None else data.reference.strip()[:100] or None
+    line, payment_id = _fi_line(uow, org) if Method.FI_CARD in methods else (None, None)
+    request = PaymentRequest(
+        id=new_id("preq"), organisation_id=org, customer_id=customer.id, amount_minor=data.amount_minor,
+        currency=data.currency, due_date=data.due_date, description=description, reference=reference,
+        allowed_methods=methods, status=data.status, fi_payment_line=line, fi_payment_id=payment_id,
+        paid_minor=0, overpaid_minor=0, refunded_minor=0, created_at=now, updated_at=now,
+        recurring_collection_id=data.recurring_collection_id,
+    )  # fmt: skip
+    uow.payment_requests.add(request)
+    uow.messages.add(Message(new_id("msg"), org, customer.id, request.id, description[:200], None, now))
+    uow.audit(org, "payment_request.created", "payment_request", request.id, amount=data.amount_minor)
+    uow.publish(NewEvent(org, "payment_request.created", snapshot(request)))
+    uow.commit()
+    return request
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    request: PaymentRequest
+    payments: list[Payment]
+
+
+def get_payment_request(uow: UnitOfWork, principal: Principal, request_id: str) -> RequestDetail:
+    principal.require(Permission.READ)
+    request = uow.payment_requests.get(principal.organisation_id, request_id)
+    if request is None:
+        raise NotFound(f"no payment request {request_id}", code="payment_request.not_found")
+    return RequestDetail(request, uow.payments.list_for_request(principal.organisation_id, request_id))
+
+
+def list_payment_requests(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    status: str | None,
+    customer_id: str | None,
+    after_id: str | None,
+    limit: int,
+) -> list[PaymentRequest]:
+    principal.require(Permission.READ)
+    if status is not None and status not in {s.value for s in RequestStatus}:
+        raise InvalidInput(f"unknown status {status!r}", field="status")
+    return uow.payment_requests.list_page(
+        principal.organisation_id, status=status, customer_id=customer_id, after_id=after_id, limit=limit
+    )
+
+
+def cancel_payment_request(uow: UnitOfWork, principal: Principal, request_id: str) -> PaymentRequest:
+    principal.require(Permission.BILL)
+    org = principal.organisation_id
+    request = uow.payment_requests.get(org, request_id, for_update=True)
+    if request is None:
+        raise NotFound(f"no payment request {request_id}", code="payment_request.not_found")
+    cancelled = pr.cancel(request, uow.clock.now())
+    uow.payment_requests.save(cancelled)
+    uow.audit(org, "payment_request.cancelled", "payment_request", request_id)
+    uow.publish(NewEvent(org, "payment_request.cancelled", snapshot(cancelled)))
+    uow.commit()
+    return cancelled
+
+
+def mark_overdue_requests(uow: UnitOfWork, organisation_id: str, requests: list[PaymentRequest]) -> int:
+    """Move every given payable request whose due date has passed to overdue (a daily job)."""
+    now = uow.clock.now()
+    today = business_date(now)
+    moved = 0
+    for request in requests:
+        if request.status in (RequestStatus.OPEN, RequestStatus.PARTIALLY_PAID) and request.due_date < today:
+            overdue = pr.mark_overdue(request, today, now)
+            uow.payment_requests.save(overdue)
+            uow.publish(NewEvent(organisation_id, "payment_request.overdue", snapshot(overdue)))
+            moved += 1
+    uow.commit()
+    return moved
