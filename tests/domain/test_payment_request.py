@@ -82,10 +82,15 @@ class TestApplyPayment:
     def test_partial_payment_keeps_overdue(self) -> None:
         assert apply_payment(request(S.OVERDUE), 1, NOW).request.status is S.OVERDUE
 
-    def test_paid_or_cancelled_cannot_take_money(self) -> None:
-        for status in (S.PAID, S.CANCELLED, S.DRAFT, S.REFUNDED):
-            with pytest.raises(IllegalTransition):
-                apply_payment(request(status), 1, NOW)
+    def test_money_for_a_closed_request_is_all_overpayment(self) -> None:
+        for status in (S.PAID, S.CANCELLED, S.REFUNDED):
+            result = apply_payment(request(status, paid=10_000 if status is not S.CANCELLED else 0), 700, NOW)
+            assert (result.request.status, result.applied_minor, result.overpaid_minor) == (status, 0, 700)
+            assert result.request.overpaid_minor == 700
+
+    def test_draft_cannot_take_money(self) -> None:
+        with pytest.raises(IllegalTransition):
+            apply_payment(request(S.DRAFT), 1, NOW)
 
     def test_positive_only(self) -> None:
         with pytest.raises(InvalidInput):

@@ -92,11 +92,18 @@ class Application:
 
 
 def apply_payment(request: PaymentRequest, amount_minor: int, now: datetime) -> Application:
-    """Apply a settled payment: up to the outstanding amount counts as paid, the rest as overpayment."""
+    """Apply a settled payment: up to the outstanding amount counts as paid, the rest as overpayment.
+
+    Money that arrives for a request that is already paid, refunded or cancelled is all overpayment
+    (it was received and must be refunded or reallocated); a draft cannot take money.
+    """
     if amount_minor <= 0:
         raise InvalidInput("a payment must be positive", field="amount")
-    if not request.is_payable:
+    if request.status is S.DRAFT:
         raise IllegalTransition("payment_request", request.status.value, "paid")
+    if not request.is_payable:
+        closed = replace(request, overpaid_minor=request.overpaid_minor + amount_minor, updated_at=now)
+        return Application(closed, 0, amount_minor, False)
     applied = min(amount_minor, request.outstanding_minor)
     over = amount_minor - applied
     paid = request.paid_minor + applied

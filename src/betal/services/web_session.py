@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
-from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from betal.domain.errors import NotFound, RateLimited, Unauthenticated
 from betal.domain.events import AuditEntry
@@ -33,20 +32,9 @@ def _email_target(email: str) -> str:
     return clean if len(clean) <= _TARGET_MAX else "sha256:" + hashlib.sha256(clean.encode()).hexdigest()
 
 
-def _recent_failures(uow: UnitOfWork, target: str, since: datetime) -> list[datetime]:
-    # Failed logins belong to no organisation: the repository matches ``organisation_id IS NULL`` for None.
-    # TODO(ports): AuditRepository.list_for_target should accept ``str | None`` (or offer a count since).
-    entries = uow.audit_log.list_for_target(None, target)  # type: ignore[arg-type]
-    return sorted(
-        e.created_at
-        for e in entries
-        if e.action == FAILED and e.target_type == "user_email" and e.created_at >= since
-    )
-
-
 def _check_rate_limit(uow: UnitOfWork, target: str) -> None:
     now = uow.clock.now()
-    failures = _recent_failures(uow, target, now - FAILURE_WINDOW)
+    failures = uow.audit_log.times_since(FAILED, "user_email", target, now - FAILURE_WINDOW)
     if len(failures) >= MAX_FAILURES:
         oldest_counted = failures[-MAX_FAILURES]
         retry_after = max(1, int((oldest_counted + FAILURE_WINDOW - now).total_seconds()) + 1)
@@ -155,19 +143,6 @@ def _members(uow: UnitOfWork, organisation_id: str) -> list[Member]:
     return sorted(members, key=lambda m: (m.name.casefold(), m.email))
 
 
-def _last_audit_entries(uow: UnitOfWork, organisation_id: str, count: int) -> list[AuditEntry]:
-    """The newest ``count`` entries, newest first (the repository pages oldest first)."""
-    # TODO(ports): a newest-first query would avoid reading the whole log.
-    tail: deque[AuditEntry] = deque(maxlen=count)
-    after: str | None = None
-    while True:
-        page = uow.audit_log.list_page(organisation_id, after, 500)
-        tail.extend(page)
-        if len(page) < 500:
-            return list(reversed(tail))
-        after = page[-1].id
-
-
 def overview(uow: UnitOfWork, session: WebSession, *, activity: int = 10) -> Overview:
     """The active organisation, the user's role there, its members and (if allowed) its last audit entries."""
     memberships = organisations_of(uow, session.user_id)
@@ -183,8 +158,6 @@ def overview(uow: UnitOfWork, session: WebSession, *, activity: int = 10) -> Ove
         members=_members(uow, organisation.id),
         permissions=[p for p in Permission if p in granted],
         recent_activity=(
-            _last_audit_entries(uow, organisation.id, activity)
-            if Permission.MANAGE_MEMBERS in granted
-            else None
+            uow.audit_log.latest(organisation.id, activity) if Permission.MANAGE_MEMBERS in granted else None
         ),
     )

@@ -136,6 +136,28 @@ class SqlAlchemyAuditRepository:
         )
         return [to_domain(AuditEntry, r) for r in rows]
 
+    def latest(self, organisation_id: str, limit: int) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditRow)
+            .where(AuditRow.organisation_id == organisation_id)
+            .order_by(AuditRow.id.desc())
+            .limit(limit)
+        )
+        return [to_domain(AuditEntry, r) for r in rows]
+
+    def times_since(self, action: str, target_type: str, target_id: str, since: datetime) -> list[datetime]:
+        rows = self.session.scalars(
+            select(AuditRow.created_at)
+            .where(
+                AuditRow.action == action,
+                AuditRow.target_type == target_type,
+                AuditRow.target_id == target_id,
+                AuditRow.created_at >= since,
+            )
+            .order_by(AuditRow.created_at)
+        )
+        return list(rows)
+
     def list_page(self, organisation_id: str, after_id: str | None, limit: int) -> list[AuditEntry]:
         query = select(AuditRow).where(AuditRow.organisation_id == organisation_id)
         if after_id is not None:
