@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from betal.adapters.clock import SystemClock
+from betal.adapters.crypto import AesGcmCipher
 from betal.adapters.db import migrate as _migrate
 from betal.adapters.db.engine import make_engine, make_session_factory
 from betal.adapters.db.job_queue import SqlAlchemyJobQueue
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
-from betal.adapters.crypto import AesGcmCipher
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
 from betal.config import Settings

@@ -11,15 +11,14 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from betal.domain.events import AuditEntry, Event, NewEvent
 from betal.domain.customer import Customer
+from betal.domain.events import AuditEntry, Event, NewEvent
 from betal.domain.inbox import Message
 from betal.domain.job import Job, NewJob
 from betal.domain.mandate import Mandate
 from betal.domain.payment import Payment
-from betal.domain.payment_request import PaymentRequest
-from betal.domain.recurring import RecurringCollection
 from betal.domain.payment_method import Agreement, Method
+from betal.domain.payment_request import PaymentRequest
 from betal.domain.provider import (
     Capability,
     CreateMandate,
@@ -29,6 +28,7 @@ from betal.domain.provider import (
     ProviderPayment,
     ProviderRefund,
 )
+from betal.domain.recurring import RecurringCollection
 from betal.domain.tenancy import ApiKey, Membership, Organisation, User, WebSession
 
 
