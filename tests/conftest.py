@@ -167,3 +167,58 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             "(e.g. postgresql://postgres@127.0.0.1:5432/betal_test); .ci/run sets it.",
             yellow=True,
         )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 serving betal (API, portal, payer pages, /sandbox simulators)."""
+
+    def __init__(self, container: bootstrap.Container, url: str, worker: object | None) -> None:
+        self.container = container
+        self.url = url
+        self.worker = worker
+
+    def run_jobs(self) -> int:
+        """Process every job that is due now (for tests that drive the worker by hand)."""
+        from betal.jobs.worker import Worker
+
+        return Worker(self.container, name="test").run_once()
+
+
+@pytest.fixture
+def live_server(db_url: str) -> Iterator[LiveServer]:
+    """betal on a free port; providers in sandbox mode talk to its /sandbox simulators over real HTTP.
+
+    No background worker runs: call ``live_server.run_jobs()`` to process jobs deterministically.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(database_url=db_url, secret_key=TEST_SECRET, base_url=url)
+    container = bootstrap.build(settings, hasher=Argon2PasswordHasher(fast=True))
+    config = uvicorn.Config(
+        create_app(container), host="127.0.0.1", port=port, log_config=None, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:  # pragma: no cover
+            raise RuntimeError("live server did not start")
+        time.sleep(0.02)
+    yield LiveServer(container, url, None)
+    server.should_exit = True
+    thread.join(timeout=10)
+    container.close()

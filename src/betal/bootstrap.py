@@ -13,6 +13,7 @@ from betal.adapters.db import migrate as _migrate
 from betal.adapters.db.engine import make_engine, make_session_factory
 from betal.adapters.db.job_queue import SqlAlchemyJobQueue
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
 from betal.config import Settings
@@ -28,6 +29,7 @@ class Container:
     hasher: PasswordHasher
     cipher: Cipher
     signer: Signer
+    providers: ConfiguredProviders
     extras: dict[str, object] = field(default_factory=dict)
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
@@ -57,6 +59,7 @@ def build(
         hasher=hasher or Argon2PasswordHasher(),
         cipher=AesGcmCipher(settings.secret_key),
         signer=ItsdangerousSigner(settings.secret_key),
+        providers=ConfiguredProviders(settings),
     )
 
 

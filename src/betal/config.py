@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 10 * 1024 * 1024
+    # Live mode: each provider's base URL and credentials, as JSON objects keyed by provider key, e.g.
+    # BETAL_PROVIDER_URLS='{"mobilepay": "https://api.vipps.no/epayment"}'. Sandbox mode ignores them
+    # and points every provider at betal's own simulators under {base_url}/sandbox/<key>.
+    provider_urls: dict[str, str] = Field(default_factory=dict)
+    provider_credentials: dict[str, dict[str, str]] = Field(default_factory=dict)
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -52,6 +57,16 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    def provider_url(self, key: str) -> str:
+        if self.is_sandbox:
+            return f"{self.base_url.rstrip('/')}/sandbox/{key}"
+        if key not in self.provider_urls:
+            raise ConfigError(f"live mode needs BETAL_PROVIDER_URLS to name a base URL for {key}")
+        return self.provider_urls[key]
+
+    def provider_credential(self, key: str, name: str, default: str = "") -> str:
+        return self.provider_credentials.get(key, {}).get(name, default)
 
     @property
     def is_sandbox(self) -> bool:

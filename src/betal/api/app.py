@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from betal import __version__, web
 from betal.api import errors
 from betal.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from betal.api.routers import event, job, organisation
+from betal.api.routers import event, job, organisation, receivables
 from betal.bootstrap import Container
 
 DESCRIPTION = """betal: payment requests, supplier payments, ledger and reconciliation for Danish businesses.
@@ -20,7 +20,7 @@ Authenticate with `Authorization: Bearer <api key>`. Amounts are integers in min
 Errors are RFC 9457 `application/problem+json`. Send an `Idempotency-Key` header on every POST."""
 
 
-ROUTERS = (organisation.router, event.router, job.router)
+ROUTERS = (organisation.router, event.router, job.router, receivables.router)
 
 
 def route_table() -> list[tuple[str, str]]:

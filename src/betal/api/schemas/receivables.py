@@ -1,0 +1,96 @@
+"""Schemas for customers, payment requests, payments and mandates (API.md "Receivables")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from betal.api.schemas.base import AmountMinor, CurrencyCode, RequestModel, ResponseModel
+from betal.domain.payment_method import Method
+
+MethodName = Annotated[
+    Method, Field(description="account_to_account, fi_card, mobilepay, card or betalingsservice")
+]
+
+
+class CustomerCreate(RequestModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=30, description="E.164, or a Danish number")
+    cpr: str | None = Field(default=None, max_length=11, description="stored encrypted, returned masked")
+    cvr: str | None = Field(default=None, max_length=12)
+    external_id: str | None = Field(default=None, max_length=100)
+
+
+class CustomerRead(ResponseModel):
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    cpr: str | None = Field(validation_alias="cpr_masked", description="masked: DDMMYY-XXXX")
+    cvr: str | None
+    external_id: str | None
+    created_at: datetime
+
+
+class PaymentRequestCreate(RequestModel):
+    customer_id: str = Field(min_length=1, max_length=40)
+    amount: AmountMinor
+    currency: CurrencyCode
+    due_date: date
+    description: str = Field(min_length=1, max_length=500)
+    reference: str | None = Field(default=None, max_length=100)
+    allowed_methods: list[MethodName] = Field(min_length=1, max_length=5)
+
+
+class PaymentRead(ResponseModel):
+    id: str
+    payment_request_id: str
+    customer_id: str
+    method: Method
+    amount: int = Field(validation_alias="amount_minor")
+    currency: str
+    status: str
+    refunded_amount: int = Field(validation_alias="refunded_minor")
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentRequestRead(ResponseModel):
+    id: str
+    customer_id: str
+    amount: int = Field(validation_alias="amount_minor")
+    currency: str
+    due_date: date
+    description: str
+    reference: str | None
+    allowed_methods: list[Method]
+    status: str
+    paid_amount: int = Field(validation_alias="paid_minor")
+    overpaid_amount: int = Field(validation_alias="overpaid_minor")
+    refunded_amount: int = Field(validation_alias="refunded_minor")
+    fi_payment_line: str | None
+    pay_url: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentRequestDetail(PaymentRequestRead):
+    payments: list[PaymentRead] = Field(default_factory=list)
+    reminders: list[dict[str, object]] = Field(default_factory=list, description="reminders sent")
+
+
+class RefundCreate(RequestModel):
+    amount: AmountMinor | None = None
+
+
+class MandateRead(ResponseModel):
+    id: str
+    customer_id: str
+    method: Method
+    status: str
+    created_at: datetime
+    updated_at: datetime
