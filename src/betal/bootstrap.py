@@ -12,6 +12,7 @@ from betal.adapters.crypto import AesGcmCipher
 from betal.adapters.db import migrate as _migrate
 from betal.adapters.db.engine import make_engine, make_session_factory
 from betal.adapters.db.job_queue import SqlAlchemyJobQueue
+from betal.adapters.db.sandbox_store import SandboxStore
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
@@ -37,6 +38,9 @@ class Container:
 
     def job_queue(self) -> JobQueue:
         return SqlAlchemyJobQueue(self.session_factory, self.clock)
+
+    def sandbox_store(self) -> SandboxStore:
+        return SandboxStore(self.session_factory, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from betal.api.app import route_table
 from betal.bootstrap import Container
+from betal.domain.calendar import business_date
 from betal.domain.job import NewJob
+from betal.domain.payment_method import Method
+from betal.domain.tenancy import Principal, Role
+from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import CreatedOrganisation
+from betal.services.payment import begin_payment
+from betal.services.payment_request import NewPaymentRequest, create_payment_request
 
 PARAM = re.compile(r"\{(\w+)\}")
 
@@ -34,9 +41,37 @@ def _make_job(container: Container, org: CreatedOrganisation) -> str:
         )
 
 
+def _principal(org: CreatedOrganisation) -> Principal:
+    return Principal(org.organisation.id, Role.OWNER, "api_key", "key_test")
+
+
+def _make_customer(container: Container, org: CreatedOrganisation) -> str:
+    with container.uow() as uow:
+        return create_customer(uow, container.cipher, _principal(org), NewCustomer("Jens", email="j@x.dk")).id
+
+
+def _make_request(container: Container, org: CreatedOrganisation) -> str:
+    customer_id = _make_customer(container, org)
+    due = business_date(container.clock.now()) + timedelta(days=10)
+    data = NewPaymentRequest(customer_id, 10_000, "DKK", due, "Rent", ("card",))
+    with container.uow() as uow:
+        return create_payment_request(uow, _principal(org), data).id
+
+
+def _make_payment(container: Container, org: CreatedOrganisation) -> str:
+    request_id = _make_request(container, org)
+    with container.uow() as uow:
+        request = uow.payment_requests.get_any(request_id)
+        assert request is not None
+        return begin_payment(uow, request, Method.CARD, provider="card").id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
+    "customer_id": _make_customer,
+    "request_id": _make_request,
+    "payment_id": _make_payment,
 }
 
 

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from betal import __version__, web
+from betal import __version__, sandbox, web
 from betal.api import errors
 from betal.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from betal.api.routers import event, job, organisation, receivables
 from betal.bootstrap import Container
+from betal.discovery import routers_in
 
 DESCRIPTION = """betal: payment requests, supplier payments, ledger and reconciliation for Danish businesses.
 
@@ -44,6 +45,9 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    for router in routers_in("betal.api.hooks"):
+        app.include_router(router)
+    sandbox.mount(app)
     web.mount(app, container)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

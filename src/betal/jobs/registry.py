@@ -76,4 +76,7 @@ def schedules() -> list[Schedule]:
     return list(_SCHEDULES.values())
 
 
+from betal.discovery import modules_in as _modules_in  # noqa: E402
 from betal.jobs import builtin as _builtin  # noqa: E402, F401  (registers the built-in kinds)
+
+_modules_in("betal.jobs.handlers")  # each handler module registers its kinds on import

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from betal.bootstrap import Container
+from betal.discovery import routers_in
 from betal.web import errors, translation
-from betal.web.routers import auth, dashboard, language
 from betal.web.templating import STATIC_DIR, STATIC_PREFIX
 
 
@@ -28,6 +28,6 @@ def mount(app: FastAPI, container: Container) -> None:
         raise ValueError("mount the portal with the app's own container")
     errors.install(app)
     app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
-    for router in (auth.router, dashboard.router, language.router):
+    for router in routers_in("betal.web.routers"):
         app.include_router(router)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")

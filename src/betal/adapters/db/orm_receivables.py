@@ -158,3 +158,15 @@ class ProviderEventRow(Base):
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     organisation_id: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime]
+
+
+class SandboxObjectRow(Base):
+    """State of betal's own provider simulators (the sandbox bank, MobilePay, card acquirer, PBS)."""
+
+    __tablename__ = "sandbox_objects"
+    provider: Mapped[str] = mapped_column(String(30), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,8 +1,8 @@
 """receivables
 
-Revision ID: e13e1a372b73
+Revision ID: c3d6aab71057
 Revises: 4dbfb48f572b
-Create Date: 2026-11-21 23:52:45.449578
+Create Date: 2026-11-21 23:58:45.064506
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 import betal.adapters.db.types
 
-revision: str = 'e13e1a372b73'
+revision: str = 'c3d6aab71057'
 down_revision: str | None = '4dbfb48f572b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -28,6 +28,15 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.String(length=40), nullable=True),
     sa.Column('received_at', betal.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('provider', 'event_id', name=op.f('pk_provider_events'))
+    )
+    op.create_table('sandbox_objects',
+    sa.Column('provider', sa.String(length=30), nullable=False),
+    sa.Column('id', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', betal.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', betal.adapters.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('provider', 'id', name=op.f('pk_sandbox_objects'))
     )
     op.create_table('counters',
     sa.Column('organisation_id', sa.String(length=40), nullable=False),
@@ -220,5 +229,6 @@ def downgrade() -> None:
 
     op.drop_table('customers')
     op.drop_table('counters')
+    op.drop_table('sandbox_objects')
     op.drop_table('provider_events')
     # ### end Alembic commands ###

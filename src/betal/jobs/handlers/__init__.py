@@ -1,0 +1,1 @@
+"""Job handlers by area; every module here is imported by ``betal.jobs.registry``."""
