@@ -11,7 +11,6 @@ from fastapi.routing import APIRoute
 from betal import __version__, sandbox, web
 from betal.api import errors
 from betal.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from betal.api.routers import event, job, organisation, receivables
 from betal.bootstrap import Container
 from betal.discovery import routers_in
 
@@ -21,7 +20,7 @@ Authenticate with `Authorization: Bearer <api key>`. Amounts are integers in min
 Errors are RFC 9457 `application/problem+json`. Send an `Idempotency-Key` header on every POST."""
 
 
-ROUTERS = (organisation.router, event.router, job.router, receivables.router)
+ROUTERS = tuple(routers_in("betal.api.routers"))  # every module of api/routers with a `router`
 
 
 def route_table() -> list[tuple[str, str]]:

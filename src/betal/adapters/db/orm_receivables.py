@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from betal.adapters.db.orm import JSON_DOCUMENT, Base
@@ -170,3 +180,53 @@ class SandboxObjectRow(Base):
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    payment_request_id: Mapped[str] = mapped_column(ForeignKey("payment_requests.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class OneTimeCodeRow(Base):
+    __tablename__ = "one_time_codes"
+    __table_args__ = (Index(None, "destination", "created_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    destination: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class PayerSessionRow(Base):
+    __tablename__ = "payer_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    emails: Mapped[list[str]] = mapped_column(JSON_DOCUMENT)
+    phones: Mapped[list[str]] = mapped_column(JSON_DOCUMENT)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class OutboxMessageRow(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index(None, "status", "created_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    related_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

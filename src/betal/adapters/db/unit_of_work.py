@@ -14,6 +14,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from betal import ports
+from betal.adapters.db import repositories_inbox as ri
 from betal.adapters.db import repositories_receivables as rr
 from betal.adapters.db.idempotency import SqlAlchemyIdempotencyRepository
 from betal.adapters.db.orm import AuditRow, EventRow, JobRow, OrganisationRow
@@ -70,6 +71,10 @@ class SqlAlchemyUnitOfWork:
         self.provider_events: ports.ProviderEventRepository = rr.SqlAlchemyProviderEventRepository(
             self.session
         )
+        self.attachments: ports.AttachmentRepository = ri.SqlAlchemyAttachmentRepository(self.session)
+        self.one_time_codes: ports.OneTimeCodeRepository = ri.SqlAlchemyOneTimeCodeRepository(self.session)
+        self.payer_sessions: ports.PayerSessionRepository = ri.SqlAlchemyPayerSessionRepository(self.session)
+        self.outbox: ports.OutboxRepository = ri.SqlAlchemyOutboxRepository(self.session)
         return self
 
     def __exit__(

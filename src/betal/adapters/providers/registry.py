@@ -27,11 +27,10 @@ MANDATE_PROVIDER = (
     "betalingsservice",
     "betal.adapters.providers.betalingsservice.provider:BetalingsserviceProvider",
 )
+PAYMENT_PROVIDERS[Method.BETALINGSSERVICE] = MANDATE_PROVIDER  # collections on a mandate are payments too
 
 
 def provider_key(method: Method) -> str:
-    if method is Method.BETALINGSSERVICE:
-        return MANDATE_PROVIDER[0]
     return PAYMENT_PROVIDERS[method][0]
 
 
@@ -67,7 +66,7 @@ class ConfiguredProviders:
 
     def by_key(self, key: str) -> Any:
         """A provider by its key (for callbacks that name the provider in their path)."""
-        for method_key, path in [*PAYMENT_PROVIDERS.values(), MANDATE_PROVIDER]:
+        for method_key, path in PAYMENT_PROVIDERS.values():
             if method_key == key:
                 return self._get(key, path)
         raise NotSupported(f"no provider {key!r}")
