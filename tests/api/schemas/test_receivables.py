@@ -32,5 +32,5 @@ class TestSchemas:
                     "due_date": "2030-01-01",
                     "description": "d",
                     "allowed_methods": ["cash"],
-                }  # fmt: skip
+                }
             )
