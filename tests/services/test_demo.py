@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from betal.bootstrap import Container
 from betal.domain.tenancy import Role
-from betal.services.demo import DEMO_PASSWORD, seed_demo
+from betal.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_customers
 from betal.services.user import authenticate_user, organisations_of
 
 
@@ -23,3 +23,20 @@ class TestSeedDemo:
         assert len(orgs) == 2
         assert {m.role for _, m in orgs} == {Role.BOOKKEEPER}
         assert [label for label, _, _ in first] == ["owner", "accountant", "approver"]
+
+    def test_one_payer_billed_by_both_organisations(self, container: Container) -> None:
+        with container.uow() as uow:
+            seed_demo(uow, container.hasher)
+        for _ in range(2):  # idempotent
+            with container.uow() as uow:
+                payer = seed_demo_customers(uow, container.cipher)
+        with container.uow() as uow:
+            by_email = uow.customers.find_matching([payer], [], [])
+            everyone = uow.customers.find_matching(
+                [], [], uow.customers.cpr_indexes([c.id for c in by_email])
+            )
+            requests = uow.payment_requests.list_for_customers([c.id for c in everyone], 10)
+        assert len({c.organisation_id for c in everyone}) == 2
+        assert sorted(r.description for r in requests) == [
+            "Husleje december", "Kaffeabonnement november", "Vinduespolering, abonnement",
+        ]  # fmt: skip

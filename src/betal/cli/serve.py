@@ -32,11 +32,13 @@ def serve(
     betal_logging.configure(settings.log_level)
     with container() as c:
         if demo:
-            from betal.services.demo import seed_demo
+            from betal.services.demo import seed_demo, seed_demo_customers
 
             with c.uow() as uow:
                 logins = seed_demo(uow, c.hasher)
-            _print_logins(logins, host, port)
+            with c.uow() as uow:
+                payer = seed_demo_customers(uow, c.cipher)
+            _print_logins(logins, payer, host, port)
         stop = threading.Event()
         thread = None
         if not no_worker:
@@ -71,11 +73,15 @@ def worker(
         Worker(c, concurrency=concurrency).run(stop)
 
 
-def _print_logins(logins: list[tuple[str, str, str]], host: str, port: int) -> None:
+def _print_logins(logins: list[tuple[str, str, str]], payer: str, host: str, port: int) -> None:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.rule("[bold]betal demo")
     console.print(f"Portal:       http://{shown}:{port}/app/login")
     console.print(f"API docs:     http://{shown}:{port}/docs")
     for role, email, password in logins:
         console.print(f"{role:<13} {email}  password: {password}")
+    console.print(
+        f"Payer inbox:  http://{shown}:{port}/inbox  (log in as {payer}; the one-time code is in the"
+    )
+    console.print("              portal's dev mailbox, since no SMTP server is configured)")
     console.rule()

@@ -1,13 +1,19 @@
-"""Demo data for ``betal serve --demo``: two client companies, an owner, an accountant, an approver.
+"""Demo data for ``betal serve --demo``: two client companies, an owner, an accountant, an approver,
+and a payer with bills from both.
 
 Idempotent: running it again finds what it made before and prints the same logins.
 """
 
 from __future__ import annotations
 
-from betal.domain.tenancy import Role
-from betal.ports import PasswordHasher, UnitOfWork
+from datetime import timedelta
+
+from betal.domain.calendar import business_date
+from betal.domain.tenancy import Principal, Role
+from betal.ports import Cipher, PasswordHasher, UnitOfWork
+from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import add_member, create_organisation
+from betal.services.payment_request import NewPaymentRequest, create_payment_request
 from betal.services.user import register_user
 
 DEMO_PASSWORD = "betal-demo-2026"
@@ -37,3 +43,32 @@ def seed_demo(uow: UnitOfWork, hasher: PasswordHasher) -> list[tuple[str, str, s
                 add_member(uow, organisation_id=org_ids[index], user_id=user.id, role=role)
         logins.append((label, email, DEMO_PASSWORD))
     return logins
+
+
+DEMO_PAYER = "anna@kunde.example"
+_DEMO_BILLS = (
+    # organisation index, customer fields, bills (description, øre, allowed methods)
+    (0, {"email": DEMO_PAYER, "phone": "+4520304050", "cpr": "150385-1234"},
+     (("Husleje december", 850_000, ("account_to_account", "fi_card", "mobilepay", "card")),
+      ("Vinduespolering, abonnement", 34_900, ("betalingsservice",)))),
+    (1, {"email": "anna.jensen@firma.example", "cpr": "150385-1234"},
+     (("Kaffeabonnement november", 29_900, ("mobilepay", "card", "fi_card")),)),
+)  # fmt: skip
+
+
+def seed_demo_customers(uow: UnitOfWork, cipher: Cipher) -> str:
+    """One payer, Anna, billed by both demo organisations (by e-mail in one, by CPR in the other), so
+    her single inbox shows bills from both; returns the e-mail she logs in with."""
+    for index, fields, bills in _DEMO_BILLS:
+        organisation = uow.organisations.get_by_cvr(ORGANISATIONS[index][1])
+        if organisation is None or uow.customers.get_by_external_id(organisation.id, "demo-anna") is not None:
+            continue
+        principal = Principal(organisation.id, Role.OWNER, "system", "demo")
+        customer = create_customer(
+            uow, cipher, principal, NewCustomer("Anna Jensen", external_id="demo-anna", **fields)
+        )
+        due = business_date(uow.clock.now()) + timedelta(days=14)
+        for description, amount, methods in bills:
+            data = NewPaymentRequest(customer.id, amount, "DKK", due, description, methods)
+            create_payment_request(uow, principal, data)
+    return DEMO_PAYER
