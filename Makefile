@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
+PY_DIRS := $(wildcard src tests bench examples)
 
 .PHONY: run test test-fast lint type fmt check db-upgrade bench clean
 
@@ -28,12 +29,12 @@ run: $(STAMP) db-upgrade
 	$(BIN)/betal serve --demo --host $(HOST) --port $(PORT)
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests bench examples
-	$(BIN)/ruff check --fix src tests bench examples
+	$(BIN)/ruff format $(PY_DIRS)
+	$(BIN)/ruff check --fix $(PY_DIRS)
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests bench examples
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/lint-imports
 
 type: $(STAMP)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from betal.adapters.db.schema import metadata as _metadata
 from betal.adapters.db.types import UtcDateTime
 
-GLOBAL_TABLES = {"users", "job_schedules", "web_sessions", "organisations", "provider_events", "sandbox_objects", "one_time_codes", "payer_sessions"}
+GLOBAL_TABLES = {
+    "users",
+    "job_schedules",
+    "web_sessions",
+    "organisations",
+    "provider_events",
+    "sandbox_objects",
+    "one_time_codes",
+    "payer_sessions",
+}
 
 
 class TestSchema:
