@@ -28,3 +28,4 @@ class TestOpenApi:
         response = client.get("/docs")
         assert response.status_code == 200
         assert "openapi.json" in response.text
+

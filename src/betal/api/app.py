@@ -46,7 +46,8 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(router)
     for router in routers_in("betal.api.hooks"):
         app.include_router(router)
-    sandbox.mount(app)
+    if container.settings.is_sandbox:  # the simulated providers exist only in sandbox mode
+        sandbox.mount(app)
     web.mount(app, container)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
