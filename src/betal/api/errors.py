@@ -20,12 +20,17 @@ from betal.domain.errors import (
     RateLimited,
     Unauthenticated,
 )
+from betal.domain.provider import NotSupported, ProviderRateLimited, ProviderRejected, ProviderUnavailable
 
 log = logging.getLogger("betal.api")
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://betal.dk/problems/"
 
 STATUS_OF: list[tuple[type[BetalError], int]] = [
+    (ProviderUnavailable, 503),
+    (ProviderRateLimited, 429),
+    (ProviderRejected, 422),
+    (NotSupported, 409),
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 422),
@@ -73,7 +78,7 @@ def problem_for(error: BetalError) -> JSONResponse:
         else None
     )
     response = problem(status, error.title, error.detail, error.code, errors=errors)
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ProviderRateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 

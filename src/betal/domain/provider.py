@@ -38,6 +38,7 @@ class CreatePayment:
     payer_account: str | None = None  # preselected (last used) account
     fi_payment_line: str | None = None
     mandate_reference: str | None = None
+    payer_ip: str | None = None  # the payer's address, which open banking APIs require (PSU-IP-Address)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,13 @@ class Checkout:
 
 
 def start_checkout(
-    new_uow: NewUow, providers: Providers, *, request_id: str, method: Method, return_url: str
+    new_uow: NewUow,
+    providers: Providers,
+    *,
+    request_id: str,
+    method: Method,
+    return_url: str,
+    payer_ip: str | None = None,
 ) -> Checkout:
     """Begin a payment of what is outstanding and ask the provider where to send the payer."""
     provider = providers.for_method(method)
@@ -42,8 +48,9 @@ def start_checkout(
         payer_account = uow.customers.last_payer_account(request.customer_id)
         payment = begin_payment(uow, request, method, provider=provider.key)
     command = create_payment_command(
-        payment, request, creditor=agreement.config, return_url=return_url, payer_account=payer_account
-    )
+        payment, request, creditor=agreement.config, return_url=return_url, payer_account=payer_account,
+        payer_ip=payer_ip,
+    )  # fmt: skip
     try:
         result = provider.create_payment(command)
     except ProviderError as exc:

@@ -18,7 +18,7 @@ from betal.domain.ids import new_id
 from betal.domain.payment import Payment, PaymentStatus
 from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest
-from betal.domain.provider import CreatePayment, CreateRefund, ProviderPayment
+from betal.domain.provider import Capability, CreatePayment, CreateRefund, ProviderPayment
 from betal.domain.tenancy import Permission, Principal
 from betal.ports import Providers, UnitOfWork
 from betal.services.payment_request import snapshot as request_snapshot
@@ -68,12 +68,13 @@ def create_payment_command(
     creditor: dict[str, object],
     return_url: str,
     payer_account: str | None,
+    payer_ip: str | None = None,
 ) -> CreatePayment:
     return CreatePayment(
         payment_id=payment.id, organisation_id=payment.organisation_id, method=payment.method,
         amount_minor=payment.amount_minor, currency=payment.currency, description=request.description,
         return_url=return_url, creditor=dict(creditor), payer_account=payer_account,
-        fi_payment_line=request.fi_payment_line,
+        fi_payment_line=request.fi_payment_line, payer_ip=payer_ip,
     )  # fmt: skip
 
 
@@ -163,12 +164,18 @@ def refund_payment(
     payment = get_payment(uow, principal, payment_id)
     amount = payment.amount_minor - payment.refunded_minor if amount_minor is None else amount_minor
     pay.refund(payment, amount, uow.clock.now())  # validate before calling out
+    provider = providers.for_method(payment.method)
+    if Capability.REFUND not in provider.capabilities:
+        raise Conflict(
+            f"{payment.method.value} payments cannot be refunded through the provider; pay back by transfer",
+            code="refund.not_supported",
+        )
     uow.rollback()
     command = CreateRefund(
         payment_id=payment.id, refund_id=f"{payment.id}-r{payment.refunded_minor}-{amount}",
         reference=payment.provider_reference or payment.id, amount_minor=amount, currency=payment.currency,
     )  # fmt: skip
-    outcome = providers.for_method(payment.method).refund(command)
+    outcome = provider.refund(command)
     if not outcome.succeeded:
         raise Conflict("the provider refused the refund", code="refund.refused")
     locked = uow.payments.get(principal.organisation_id, payment_id, for_update=True)
