@@ -64,8 +64,10 @@ def run_idempotent(
 ) -> Response:
     """Run ``action`` (which calls one service) once per key; ``action`` returns (status, JSON content)."""
     key = _key(request)
+    uow.defer_commit = True  # one request, one transaction, however many services the action calls
     if key is None:
         status, body = _render(*action())
+        uow.commit_deferred()
         return Response(body, status_code=status, media_type="application/json")
     request_hash = fingerprint(request, payload)
     org = principal.organisation_id
@@ -86,7 +88,6 @@ def run_idempotent(
         uow.rollback()  # another request committed this key meanwhile: read what it stored
     else:  # pragma: no cover - needs a key that keeps expiring under us
         raise Conflict("the request is being processed; retry", code="idempotency.in_progress")
-    uow.defer_commit = True
     status, body = _render(*action())
     uow.idempotency.complete(org, key, status, body)
     uow.commit_deferred()

@@ -93,3 +93,31 @@ class TestPaymentsAndMandates:
         assert_problem(
             client.post("/v1/payments/pay_nope/refund", headers=auth, json={}), 404, "payment.not_found"
         )
+
+
+class TestAttachmentOnCreate:
+    def test_pdf_attached_in_the_same_transaction(self, client: TestClient, auth: dict[str, str]) -> None:
+        import base64
+
+        cus = customer(client, auth)
+        base = {"customer_id": cus["id"], "amount": 100, "currency": "DKK", "due_date": due(),
+                "description": "Faktura 1042", "allowed_methods": ["card"]}  # fmt: skip
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+        attachment = {"filename": "faktura 1042.pdf", "content_base64": base64.b64encode(pdf).decode()}
+        created = client.post("/v1/payment-requests", headers=auth, json=base | {"attachment": attachment})
+        assert created.status_code == 201, created.text
+        request_id = created.json()["id"]
+        with client.app.state.container.uow() as uow:  # type: ignore[attr-defined]
+            [stored] = uow.attachments.list_for_request(request_id)
+            assert uow.attachments.content(request_id, stored.id) == (stored, pdf)
+        not_pdf = {"filename": "x.pdf", "content_base64": base64.b64encode(b"GIF89a....").decode()}
+        refused = client.post("/v1/payment-requests", headers=auth, json=base | {"attachment": not_pdf})
+        assert refused.status_code == 422
+        junk = client.post(
+            "/v1/payment-requests",
+            headers=auth,
+            json=base | {"attachment": {"filename": "x.pdf", "content_base64": "!!!notbase64"}},
+        )
+        assert junk.json()["errors"][0]["field"] == "attachment.content_base64"
+        ids = [r["id"] for r in client.get("/v1/payment-requests", headers=auth).json()["data"]]
+        assert ids == [request_id]  # the refused requests left nothing behind

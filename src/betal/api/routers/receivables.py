@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -21,13 +23,22 @@ from betal.api.schemas.receivables import (
     RefundCreate,
 )
 from betal.bootstrap import Container
+from betal.domain.errors import InvalidInput
 from betal.domain.payment_request import PaymentRequest
+from betal.services import attachment as attachments
 from betal.services import customer as customers
 from betal.services import mandate as mandates
 from betal.services import payment as payments
 from betal.services import payment_request as requests
 
 router = APIRouter(prefix="/v1", tags=["receivables"])
+
+
+def _decode_pdf(encoded: str) -> bytes:
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("is not base64", field="attachment.content_base64") from None
 
 
 def _read(container: Container, request: PaymentRequest) -> PaymentRequestRead:
@@ -77,13 +88,17 @@ def create_payment_request(
         due_date=body.due_date, description=body.description, reference=body.reference,
         allowed_methods=tuple(m.value for m in body.allowed_methods),
     )  # fmt: skip
-    return run_idempotent(
-        request,
-        uow,
-        principal,
-        body,
-        lambda: respond(201, _read(container, requests.create_payment_request(uow, principal, data))),
-    )
+    pdf = None if body.attachment is None else _decode_pdf(body.attachment.content_base64)
+
+    def action() -> tuple[int, object]:
+        created = requests.create_payment_request(uow, principal, data)
+        if body.attachment is not None and pdf is not None:
+            attachments.add_attachment(
+                uow, principal, created.id, body.attachment.filename, "application/pdf", pdf
+            )
+        return respond(201, _read(container, created))
+
+    return run_idempotent(request, uow, principal, body, action)
 
 
 @router.get("/payment-requests", response_model=ListOf[PaymentRequestRead])

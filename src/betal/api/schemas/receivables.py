@@ -35,6 +35,13 @@ class CustomerRead(ResponseModel):
     created_at: datetime
 
 
+class AttachmentUpload(RequestModel):
+    filename: str = Field(min_length=1, max_length=200, examples=["faktura-1042.pdf"])
+    content_base64: str = Field(
+        min_length=8, max_length=7_000_000, description="the PDF, base64-encoded (at most 5 MB)"
+    )
+
+
 class PaymentRequestCreate(RequestModel):
     customer_id: str = Field(min_length=1, max_length=40)
     amount: AmountMinor
@@ -43,6 +50,9 @@ class PaymentRequestCreate(RequestModel):
     description: str = Field(min_length=1, max_length=500)
     reference: str | None = Field(default=None, max_length=100)
     allowed_methods: list[MethodName] = Field(min_length=1, max_length=5)
+    attachment: AttachmentUpload | None = Field(
+        default=None, description="a PDF shown with the payer's message"
+    )
 
 
 class PaymentRead(ResponseModel):
