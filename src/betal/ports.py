@@ -5,7 +5,7 @@ Adapters implement these Protocols; services receive them by parameter and never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -25,6 +25,7 @@ from betal.domain.provider import (
     CreateMandate,
     CreatePayment,
     CreateRefund,
+    ProviderCallback,
     ProviderMandate,
     ProviderPayment,
     ProviderRefund,
@@ -392,8 +393,25 @@ class MandateProvider(Protocol):
     def collect(self, request: CreatePayment) -> ProviderPayment: ...
 
 
+class CallbackProvider(Protocol):
+    """A provider that calls us back: it verifies its own signatures over the raw request."""
+
+    key: str
+
+    def verify_callback(
+        self, *, path_and_query: str, headers: Mapping[str, str], body: bytes
+    ) -> ProviderCallback:
+        """The verified callback; ``Unauthenticated`` for a bad, stale or missing signature."""
+        ...
+
+    def get_payment(self, reference: str) -> ProviderPayment: ...
+
+
 class Providers(Protocol):
     """The configured providers, by payment method."""
 
     def for_method(self, method: Method) -> PaymentProvider: ...
     def mandates(self) -> MandateProvider: ...
+    def callbacks(self, key: str) -> CallbackProvider:
+        """The provider behind ``/hooks/<key>``; ``NotSupported`` if it sends no callbacks."""
+        ...

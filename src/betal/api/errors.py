@@ -80,6 +80,8 @@ def problem_for(error: BetalError) -> JSONResponse:
     response = problem(status, error.title, error.detail, error.code, errors=errors)
     if isinstance(error, RateLimited | ProviderRateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, ProviderUnavailable):
+        response.headers["Retry-After"] = "30"
     return response
 
 

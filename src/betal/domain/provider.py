@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from betal.domain.errors import BetalError
 from betal.domain.mandate import MandateStatus
@@ -87,6 +87,15 @@ class ProviderMandate:
     redirect_url: str | None = None
     debtor_account: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderCallback(Protocol):
+    """A verified provider callback: which event, and which payment it is about."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def provider_reference(self) -> str: ...
 
 
 class ProviderError(BetalError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from betal.domain.errors import InvalidInput, NotFound
 from betal.domain.payment import Payment, PaymentStatus
 from betal.domain.payment_method import Method
-from betal.domain.provider import ProviderError, ProviderPayment
+from betal.domain.provider import ProviderCallback, ProviderError, ProviderPayment
 from betal.ports import Providers, UnitOfWork
 from betal.services.payment import begin_payment, create_payment_command, record_provider_payment
 from betal.services.payment import settle_from_provider as _settle
@@ -92,13 +92,19 @@ def refresh_payment(
         return _settle(uow, payment.provider, result)
 
 
-def settle_callback(new_uow: NewUow, provider: str, event_id: str, result: ProviderPayment) -> Payment | None:
-    """A verified provider callback: applied once per provider event id (replays change nothing)."""
+def settle_callback(
+    new_uow: NewUow, providers: Providers, key: str, callback: ProviderCallback
+) -> Payment | None:
+    """A verified provider callback: find our payment first (a payment betal did not make is
+    ``NotFound`` and the provider is not even asked), read its state back from the provider, and apply
+    it once per provider event id (a replay changes nothing and returns None)."""
     with new_uow() as uow:
-        payment = uow.payments.get_by_reference(provider, result.reference)
-        if payment is None:
-            raise NotFound("no payment with this provider reference", code="payment.unknown_reference")
-        if not uow.provider_events.first_time(provider, event_id, payment.organisation_id, uow.clock.now()):
+        known = uow.payments.get_by_reference(key, callback.provider_reference)
+    if known is None:
+        raise NotFound("no payment with this provider reference", code="payment.unknown_reference")
+    result = providers.callbacks(key).get_payment(callback.provider_reference)
+    with new_uow() as uow:
+        if not uow.provider_events.first_time(key, callback.event_id, known.organisation_id, uow.clock.now()):
             uow.commit()
             return None
-        return _settle(uow, provider, result)
+        return _settle(uow, key, result)

@@ -12,8 +12,8 @@ from typing import Any
 
 from betal.config import Settings
 from betal.domain.payment_method import Method
-from betal.domain.provider import NotSupported
-from betal.ports import MandateProvider, PaymentProvider
+from betal.domain.provider import Capability, NotSupported
+from betal.ports import CallbackProvider, MandateProvider, PaymentProvider
 
 # method -> (provider key, "module:Class"); the module is imported on first use.
 _OPENBANKING = ("openbanking", "betal.adapters.providers.openbanking.provider:OpenBankingProvider")
@@ -63,6 +63,13 @@ class ConfiguredProviders:
     def mandates(self) -> MandateProvider:
         provider: MandateProvider = self._get(*MANDATE_PROVIDER)
         return provider
+
+    def callbacks(self, key: str) -> CallbackProvider:
+        provider = self.by_key(key)
+        if Capability.WEBHOOK not in getattr(provider, "capabilities", frozenset()):
+            raise NotSupported(f"{key} sends no callbacks")
+        callback_provider: CallbackProvider = provider
+        return callback_provider
 
     def by_key(self, key: str) -> Any:
         """A provider by its key (for callbacks that name the provider in their path)."""
