@@ -175,6 +175,8 @@ class PaymentRequestRepository(Protocol):
         customer_id: str | None,
         after_id: str | None,
         limit: int,
+        due_from: date | None = None,
+        due_to: date | None = None,
     ) -> list[PaymentRequest]: ...
     def list_for_customers(self, customer_ids: Sequence[str], limit: int) -> list[PaymentRequest]: ...
 

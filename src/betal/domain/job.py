@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from betal.domain.ids import new_id
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -31,6 +33,7 @@ class NewJob:
     run_at: datetime | None = None
     dedupe_key: str | None = None
     max_attempts: int = 10
+    id: str = field(default_factory=lambda: new_id("job"))  # known before commit, e.g. to answer 202
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,18 @@ def list_payment_requests(
     customer_id: str | None,
     after_id: str | None,
     limit: int,
+    due_from: date | None = None,
+    due_to: date | None = None,
 ) -> list[PaymentRequest]:
     principal.require(Permission.READ)
     if status is not None and status not in {s.value for s in RequestStatus}:
         raise InvalidInput(f"unknown status {status!r}", field="status")
+    if due_from is not None and due_to is not None and due_from > due_to:
+        raise InvalidInput("the range ends before it starts", field="due_to")
     return uow.payment_requests.list_page(
-        principal.organisation_id, status=status, customer_id=customer_id, after_id=after_id, limit=limit
-    )
+        principal.organisation_id, status=status, customer_id=customer_id, after_id=after_id, limit=limit,
+        due_from=due_from, due_to=due_to,
+    )  # fmt: skip
 
 
 def cancel_payment_request(uow: UnitOfWork, principal: Principal, request_id: str) -> PaymentRequest:

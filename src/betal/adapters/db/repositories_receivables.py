@@ -186,6 +186,8 @@ class SqlAlchemyPaymentRequestRepository:
         customer_id: str | None,
         after_id: str | None,
         limit: int,
+        due_from: date | None = None,
+        due_to: date | None = None,
     ) -> list[PaymentRequest]:
         query = select(PaymentRequestRow).where(PaymentRequestRow.organisation_id == organisation_id)
         if status is not None:
@@ -194,6 +196,10 @@ class SqlAlchemyPaymentRequestRepository:
             query = query.where(PaymentRequestRow.customer_id == customer_id)
         if after_id is not None:
             query = query.where(PaymentRequestRow.id > after_id)
+        if due_from is not None:
+            query = query.where(PaymentRequestRow.due_date >= due_from)
+        if due_to is not None:
+            query = query.where(PaymentRequestRow.due_date <= due_to)
         rows = self.session.scalars(query.order_by(PaymentRequestRow.id).limit(limit))
         return [_with_methods(PaymentRequest, r) for r in rows]
 

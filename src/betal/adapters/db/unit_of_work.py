@@ -180,7 +180,7 @@ class SqlAlchemyUnitOfWork:
     def _write_jobs(self, now: Any) -> None:
         for job in self._jobs:
             values = {
-                "id": new_id("job"),
+                "id": job.id,
                 "kind": job.kind,
                 "payload": job.payload,
                 "organisation_id": job.organisation_id,
