@@ -28,4 +28,3 @@ class TestOpenApi:
         response = client.get("/docs")
         assert response.status_code == 200
         assert "openapi.json" in response.text
-

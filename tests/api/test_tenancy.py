@@ -22,6 +22,7 @@ from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import CreatedOrganisation
 from betal.services.payment import begin_payment
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
+from betal.services.recurring import NewRecurringCollection, create_recurring_collection
 
 PARAM = re.compile(r"\{(\w+)\}")
 
@@ -66,12 +67,42 @@ def _make_payment(container: Container, org: CreatedOrganisation) -> str:
         return begin_payment(uow, request, Method.CARD, provider="card").id
 
 
+def _make_attachment(container: Container, org: CreatedOrganisation) -> str:
+    """A PDF on the organisation's newest request: the one the ``request_id`` factory just made."""
+    from sqlalchemy import text
+
+    from betal.services.attachment import add_attachment
+
+    with container.engine.connect() as conn:
+        request_id = conn.execute(
+            text(
+                "SELECT id FROM payment_requests WHERE organisation_id = :o "
+                "ORDER BY created_at DESC, id DESC LIMIT 1"
+            ),
+            {"o": org.organisation.id},
+        ).scalar()
+    request_id = request_id or _make_request(container, org)
+    with container.uow() as uow:
+        pdf = b"%PDF-1.4\n%%EOF\n"
+        return add_attachment(uow, _principal(org), str(request_id), "f.pdf", "application/pdf", pdf).id
+
+
+def _make_recurring_collection(container: Container, org: CreatedOrganisation) -> str:
+    customer_id = _make_customer(container, org)
+    start = business_date(container.clock.now()) + timedelta(days=10)
+    data = NewRecurringCollection(customer_id, 10_000, "DKK", "monthly", start.day, start, ("card",))
+    with container.uow() as uow:
+        return create_recurring_collection(uow, _principal(org), data).id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
     "customer_id": _make_customer,
     "request_id": _make_request,
     "payment_id": _make_payment,
+    "collection_id": _make_recurring_collection,
+    "attachment_id": _make_attachment,
 }
 
 
