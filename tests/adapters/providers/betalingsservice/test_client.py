@@ -68,7 +68,7 @@ class TestErrors:
         ("response", "error", "message"),
         [
             (httpx.Response(429, headers={"Retry-After": "7"}), ProviderRateLimited, "rate limit"),
-            (httpx.Response(503), ProviderUnavailable, "answered 503"),
+            (httpx.Response(503), ProviderUnavailable, "answered HTTP 503"),
             (
                 httpx.Response(422, json={"errors": [{"line": 3, "reason": "amount must be 13 digits"}]}),
                 ProviderRejected,
@@ -89,7 +89,7 @@ class TestErrors:
             assert caught.value.provider_code == str(response.status_code)
 
     def test_an_answer_that_is_not_json(self) -> None:
-        with pytest.raises(ProviderUnavailable, match="without JSON"):
+        with pytest.raises(ProviderUnavailable, match="without a JSON object"):
             _client(lambda _request: httpx.Response(200, text="<html>")).deliveries()
 
     def test_timeout(self) -> None:

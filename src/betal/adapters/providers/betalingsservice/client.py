@@ -18,32 +18,25 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from betal.adapters.providers.betalingsservice.config import BetalingsserviceConfig
-from betal.domain.provider import ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from betal.adapters.providers.http import check, json_object, send
 
 PAGE_SIZE = 100
 
 
-def raise_for_error(response: httpx.Response) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    if status == 429:
-        retry_after = response.headers.get("Retry-After", "")
-        raise ProviderRateLimited("Betalingsservice rate limit", retry_after=int(retry_after or 1))
-    if status >= 500:
-        raise ProviderUnavailable(f"Betalingsservice answered {status}")
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+WHO = "Betalingsservice"
+
+
+def describe(body: Any, response: httpx.Response) -> tuple[str, str | None]:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors:
         reasons = "; ".join(f"line {e.get('line')}: {e.get('reason')}" for e in errors if isinstance(e, dict))
-        message = f"Betalingsservice refused the delivery: {reasons}"
-    else:
-        detail = body.get("detail") if isinstance(body, dict) else None
-        message = f"Betalingsservice: {detail or response.reason_phrase}"
-    raise ProviderRejected(message[:500], provider_code=str(status))
+        return f"Betalingsservice refused the delivery: {reasons}", None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return f"Betalingsservice: {detail or response.reason_phrase}", None
+
+
+def raise_for_error(response: httpx.Response) -> None:
+    check(response, WHO, describe)
 
 
 class BetalingsserviceClient:
@@ -62,19 +55,9 @@ class BetalingsserviceClient:
         self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"Betalingsservice timed out: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"Betalingsservice unreachable: {exc.__class__.__name__}") from exc
+        response = send(self._http, WHO, method, path, **kwargs)
         raise_for_error(response)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ProviderUnavailable(
-                f"Betalingsservice answered {response.status_code} without JSON"
-            ) from exc
+        return json_object(response, WHO)
 
     def upload(self, content: bytes, *, key: str) -> dict[str, Any]:
         """Send one delivery file; the same ``key`` with the same file answers the same receipt."""

@@ -13,26 +13,20 @@ from typing import Any
 import httpx
 
 from betal.adapters.providers.card.config import CardConfig
-from betal.domain.provider import ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from betal.adapters.providers.http import check, send
+
+WHO = "card acquirer"
 
 
-def raise_for_error(response: httpx.Response) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    if status == 429:
-        retry_after = response.headers.get("Retry-After", "")
-        raise ProviderRateLimited("card acquirer rate limit", retry_after=int(retry_after or 1))
-    if status >= 500:
-        raise ProviderUnavailable(f"card acquirer answered {status}")
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+def describe(body: Any, response: httpx.Response) -> tuple[str, str | None]:
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
     code, message = error.get("code") or "rejected", error.get("message") or response.reason_phrase
-    raise ProviderRejected(f"card acquirer: {message} ({code})"[:500], provider_code=str(status))
+    return f"card acquirer: {message} ({code})", None
+
+
+def raise_for_error(response: httpx.Response) -> None:
+    check(response, WHO, describe)
 
 
 class CardClient:
@@ -49,12 +43,7 @@ class CardClient:
 
     def _call(self, method: str, path: str, *, key: str | None = None, body: Any = None) -> Any:
         headers = {} if key is None else {"Idempotency-Key": key}
-        try:
-            response = self._http.request(method, path, headers=headers, json=body)
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"card acquirer timed out: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"card acquirer unreachable: {exc.__class__.__name__}") from exc
+        response = send(self._http, WHO, method, path, headers=headers, json=body)
         raise_for_error(response)
         return response.json()
 

@@ -16,36 +16,32 @@ from typing import Any
 
 import httpx
 
+from betal.adapters.providers.http import check, send
 from betal.adapters.providers.mobilepay.config import MobilePayConfig
-from betal.domain.provider import ProviderRateLimited, ProviderRejected, ProviderUnavailable
+from betal.domain.provider import ProviderRejected
 
 EPAYMENT = "/epayment/v1/payments"
 WEBHOOKS = "/webhooks/v1/webhooks"
 TOKEN_MARGIN_SECONDS = 60
 
 
-def raise_for_problem(response: httpx.Response) -> None:
-    """Turn an error response into the port's errors (shared shape for all MobilePay APIs)."""
-    status = response.status_code
-    if status < 400:
-        return
-    if status == 429:
-        retry_after = response.headers.get("Retry-After", "")
-        raise ProviderRateLimited("MobilePay rate limit", retry_after=int(retry_after or 1))
-    if status >= 500:
-        raise ProviderUnavailable(f"MobilePay answered {status}")
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+WHO = "MobilePay"
+
+
+def describe(body: Any, response: httpx.Response) -> tuple[str, str | None]:
+    """RFC 7807 problem details with MobilePay's ``extraDetails``."""
     body = body if isinstance(body, dict) else {}
     details = [
         f"{d.get('name')}: {d.get('reason')}" for d in body.get("extraDetails") or [] if isinstance(d, dict)
     ]
     title = str(body.get("title") or response.reason_phrase or "rejected")
     detail = str(body.get("detail") or "")
-    message = "; ".join([f"MobilePay: {title}" + (f" ({detail})" if detail else ""), *details])
-    raise ProviderRejected(message[:500], provider_code=str(status))
+    return "; ".join([f"MobilePay: {title}" + (f" ({detail})" if detail else ""), *details]), None
+
+
+def raise_for_problem(response: httpx.Response) -> None:
+    """Turn an error response into the port's errors (shared shape for all MobilePay APIs)."""
+    check(response, WHO, describe)
 
 
 class MobilePayClient:
@@ -68,12 +64,7 @@ class MobilePayClient:
         self._http.close()
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"MobilePay timed out: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"MobilePay unreachable: {exc.__class__.__name__}") from exc
+        response = send(self._http, WHO, method, path, **kwargs)
         raise_for_problem(response)
         return response
 

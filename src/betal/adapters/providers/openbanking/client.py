@@ -21,11 +21,12 @@ from urllib.parse import quote
 
 import httpx
 
+from betal.adapters.providers.http import check, json_object, send
 from betal.adapters.providers.openbanking.config import OpenBankingConfig
 from betal.adapters.providers.openbanking.mapping import tpp_error
-from betal.domain.provider import ProviderRateLimited, ProviderRejected, ProviderUnavailable
 
 DEFAULT_RETRY_AFTER_SECONDS = 30
+WHO = "the bank"
 
 
 class OpenBankingClient:
@@ -70,46 +71,24 @@ class OpenBankingClient:
     def _send(
         self, method: str, path: str, *, headers: dict[str, str], json: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        try:
-            response = self._http.request(method, path, headers=headers, json=json)
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"the bank did not answer {method} {path} in time") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"cannot reach the bank for {method} {path}: {exc}") from exc
-        return checked(response)
+        return checked(send(self._http, WHO, method, path, headers=headers, json=json))
 
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def describe(body: Any, response: httpx.Response) -> tuple[str, str | None]:
+    """Berlin Group ``tppMessages``: the first error's code and text."""
+    code, text = tpp_error(body)
+    status = response.status_code
+    return (
+        f"the bank refused the request (HTTP {status} {code or ''}): {text or response.reason_phrase}",
+        code or f"http_{status}",
+    )
+
+
 def checked(response: httpx.Response) -> dict[str, Any]:
     """The JSON object of a 2xx answer, or the port error its status code means."""
-    status = response.status_code
-    if status == 429:
-        raise ProviderRateLimited("the bank asks us to slow down", retry_after=retry_after(response))
-    if status >= 500 or 300 <= status < 400:
-        raise ProviderUnavailable(f"the bank answered HTTP {status}")
-    if status >= 400:
-        code, text = tpp_error(_json(response))
-        raise ProviderRejected(
-            f"the bank refused the request (HTTP {status} {code or ''}): {text or response.reason_phrase}",
-            provider_code=code or f"http_{status}",
-        )
-    data = _json(response)
-    if not isinstance(data, dict):
-        raise ProviderUnavailable(f"the bank answered HTTP {status} without a JSON object")
-    return data
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def retry_after(response: httpx.Response) -> int:
-    """``Retry-After`` in seconds (an HTTP date or garbage falls back to a default)."""
-    value = response.headers.get("Retry-After", "")
-    return int(value) if value.isdigit() else DEFAULT_RETRY_AFTER_SECONDS
+    check(response, WHO, describe, default_retry=DEFAULT_RETRY_AFTER_SECONDS)
+    return json_object(response, WHO)
