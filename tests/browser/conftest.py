@@ -12,6 +12,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from betal import bootstrap
 from betal.adapters.security import Argon2PasswordHasher
 from betal.api.app import create_app
 from betal.config import Settings
-from betal.services.demo import seed_demo
+from betal.services.demo import seed_demo, seed_demo_customers
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -57,9 +59,17 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the app, served by uvicorn from a thread, with the demo organisations and users."""
+@dataclass(frozen=True)
+class BrowserApp:
+    """The served app: its base URL and the container behind it (for set-up and checks the UI cannot do)."""
+
+    url: str
+    container: bootstrap.Container
+
+
+@contextmanager
+def _serve(tmp_path_factory: pytest.TempPathFactory, *, payer: bool) -> Iterator[BrowserApp]:
+    """Serve the app from a thread over a fresh demo database (with Anna's bills when ``payer``)."""
     path = tmp_path_factory.mktemp("browser") / "betal.db"
     port = _free_port()
     settings = Settings(
@@ -69,6 +79,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     bootstrap.migrate(container)
     with container.uow() as uow:
         seed_demo(uow, container.hasher)
+    if payer:
+        with container.uow() as uow:
+            seed_demo_customers(uow, container.cipher)
     config = uvicorn.Config(
         create_app(container), host="127.0.0.1", port=port, log_config=None, log_level="warning"
     )
@@ -80,10 +93,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    container.close()
+    try:
+        yield BrowserApp(f"http://127.0.0.1:{port}", container)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        container.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the app, served by uvicorn from a thread, with the demo organisations and users."""
+    with _serve(tmp_path_factory, payer=False) as app:
+        yield app.url
+
+
+@pytest.fixture(scope="session")
+def browser_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserApp]:
+    """Another app (its own database) with the demo payer Anna and her bills too, for payer journeys;
+    separate so the payer tests do not change what the portal tests see."""
+    with _serve(tmp_path_factory, payer=True) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")

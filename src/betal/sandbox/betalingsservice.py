@@ -15,95 +15,44 @@ Betalingsservice, not at the creditor. docs/providers/betalingsservice.md descri
   ``POST /admin/cancel-mandate?pbs_number=&debtor_group=&customer_number=`` cancels as a bank (0232).
 
 State lives in ``container.sandbox_store()`` (provider ``betalingsservice``). The simulator is the outside
-world: it renders with its own Jinja environment over the portal's templates and catalogues.
+world: its page renders with the simulators' own Jinja environment (``betal.sandbox._support``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import re
 import secrets
 from datetime import date
-from io import BytesIO
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from betal.bootstrap import Container
 from betal.formats import dk_betalingsservice as bs
+from betal.sandbox._support import Sandbox, body_of, create_once, mac, render_page, today
 
 PROVIDER = "betalingsservice"
-WEB = Path(__file__).resolve().parents[1] / "web"
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
-    "data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
 TEST_ACCOUNT = {"reg_no": "5301", "account_no": "0123456789", "cpr": "0101901234"}
 SIGNUP = {"pbs_number": r"\d{8}", "debtor_group": r"\d{5}", "customer_number": r"\d{1,15}"}
 
 
-def sandbox_only(request: Request) -> Container:
-    container: Container = request.app.state.container
-    if not container.settings.is_sandbox:
-        raise HTTPException(404)  # a live installation has no simulators
-    return container
-
-
 router = APIRouter(prefix="/sandbox/betalingsservice", include_in_schema=False)
-SandboxDep = Annotated[Container, Depends(sandbox_only)]
-
-
-@functools.cache
-def _environment(language: str) -> Environment:
-    translations = NullTranslations()
-    if language != "en":
-        with (WEB / "i18n" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-            buffer = BytesIO()
-            write_mo(buffer, read_po(po, locale=language))
-        buffer.seek(0)
-        translations = Translations(fp=buffer)
-    env = Environment(
-        loader=FileSystemLoader(WEB / "templates"), autoescape=True, undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True,
-    )  # fmt: skip
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language=language, static_url=_static_url)
-    return env
-
-
-@functools.cache
-def _static_url(path: str) -> str:
-    return f"/app/static/{path}?v={hashlib.sha256((WEB / 'static' / path).read_bytes()).hexdigest()[:12]}"
 
 
 def _page(
     request: Request, container: Container, signup_id: str, context: dict[str, Any], status: int
 ) -> Response:
-    language = "en" if request.cookies.get("betal_lang") == "en" else "da"
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    values = {"request": request, "current_path": path, "signup_id": signup_id, "error": None,
-              "account": TEST_ACCOUNT, "csrf": _form_token(container, signup_id), **context}  # fmt: skip
-    html = _environment(language).get_template("sandbox/betalingsservice/signup.html").render(values)
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+    values = {"signup_id": signup_id, "error": None, "account": TEST_ACCOUNT,
+              "csrf": _form_token(container, signup_id), **context}  # fmt: skip
+    return render_page(request, "sandbox/betalingsservice/signup.html", values, status=status)
 
 
 def _form_token(container: Container, signup_id: str) -> str:
-    key = container.settings.secret_key.encode()
-    return hmac.new(key, f"sandbox-bs-signup:{signup_id}".encode(), hashlib.sha256).hexdigest()
+    return mac(container, f"sandbox-bs-signup:{signup_id}")
 
 
 def _signup(container: Container, values: dict[str, str]) -> dict[str, str] | None:
@@ -125,19 +74,15 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
-async def _body(request: Request) -> bytes:
-    return await request.body()
-
-
 @router.get("/signup/{signup_id}")
-def signup_page(request: Request, container: SandboxDep, signup_id: str) -> Response:
+def signup_page(request: Request, container: Sandbox, signup_id: str) -> Response:
     signup = _signup(container, dict(request.query_params))
     return _page(request, container, signup_id, {"signup": signup}, 200 if signup else 400)
 
 
 @router.post("/signup/{signup_id}")
 def signup_decision(
-    request: Request, container: SandboxDep, signup_id: str, form: Annotated[dict[str, str], Depends(_form)]
+    request: Request, container: Sandbox, signup_id: str, form: Annotated[dict[str, str], Depends(_form)]
 ) -> Response:
     signup = _signup(container, form)
     if signup is None or not hmac.compare_digest(
@@ -158,26 +103,13 @@ def signup_decision(
 # --- state ----------------------------------------------------------------------------------------
 
 
-def _today(container: Container) -> date:
-    return container.clock.now().astimezone(COPENHAGEN).date()
-
-
-def _create(container: Container, kind: str, object_id: str, doc: dict[str, Any]) -> bool:
-    """Create a document; False when one with this id exists already (also under a concurrent twin)."""
-    try:
-        container.sandbox_store().create(PROVIDER, kind, object_id, doc)
-    except IntegrityError:
-        return False
-    return True
-
-
 def _next_number(container: Container) -> int:
     def bump(doc: dict[str, Any]) -> dict[str, Any]:
         return {"value": doc["value"] + 1}
 
     updated = container.sandbox_store().update(PROVIDER, "sequence", bump)
     if updated is None:
-        _create(container, "counter", "sequence", {"value": 0})
+        create_once(container, PROVIDER, "counter", "sequence", {"value": 0})
         updated = container.sandbox_store().update(PROVIDER, "sequence", bump)
     assert updated is not None
     return int(updated["value"])
@@ -186,7 +118,7 @@ def _next_number(container: Container) -> int:
 def _publish(container: Container, delivery_type: str, start: bs.SectionStart, records: list[Any]) -> str:
     """Store a one-section information delivery for the section's PBS number; returns its id."""
     delivery_id = f"{_next_number(container):010d}"
-    head = bs.DeliveryStart(start.pbs_number, bs.SUBSYSTEM, delivery_type, delivery_id, _today(container))
+    head = bs.DeliveryStart(start.pbs_number, bs.SUBSYSTEM, delivery_type, delivery_id, today(container))
     content = bs.render(bs.delivery(head, [bs.section(start, records)])).decode(bs.ENCODING)
     doc = {"id": delivery_id, "type": delivery_type, "pbs_number": start.pbs_number, "content": content,
            "created_at": container.clock.now().isoformat()}  # fmt: skip
@@ -203,18 +135,17 @@ def _mandate_delivery(container: Container, doc: dict[str, Any], code: str, canc
     record = bs.MandateInfo(
         doc["pbs_number"], code, group, doc["customer_number"], doc["mandate_no"], effective, cancelled
     )
-    start = bs.SectionStart(doc["pbs_number"], "0212", group, "", _today(container))
+    start = bs.SectionStart(doc["pbs_number"], "0212", group, "", today(container))
     return _publish(container, bs.MANDATE_INFORMATION, start, [record])
 
 
 def _register(container: Container, signup: dict[str, str], account: dict[str, str], *, pays: bool) -> None:
     doc: dict[str, Any] = {k: signup[k] for k in SIGNUP}
-    doc |= {"status": "active", "pays": pays, "effective": _today(container).isoformat(),
+    doc |= {"status": "active", "pays": pays, "effective": today(container).isoformat(),
             "mandate_no": f"{_next_number(container):09d}", "cpr": account["cpr"][:6] + "-XXXX",
             "account": f"{account['reg_no']} {account['account_no']}"}  # fmt: skip
-    if _create(
-        container, "mandate", _mandate_id(doc["pbs_number"], doc["debtor_group"], doc["customer_number"]), doc
-    ):
+    mandate_id = _mandate_id(doc["pbs_number"], doc["debtor_group"], doc["customer_number"])
+    if create_once(container, PROVIDER, "mandate", mandate_id, doc):
         _mandate_delivery(container, doc, "0231", None)  # signed up once: reported once
 
 
@@ -240,7 +171,7 @@ def _read(content: bytes) -> bs.Delivery | JSONResponse:
 
 
 @router.post("/deliveries")
-def upload(container: SandboxDep, content: Annotated[bytes, Depends(_body)]) -> Response:
+def upload(container: Sandbox, content: Annotated[bytes, Depends(body_of)]) -> Response:
     delivery = _read(content)
     if isinstance(delivery, JSONResponse):
         return delivery
@@ -248,7 +179,7 @@ def upload(container: SandboxDep, content: Annotated[bytes, Depends(_body)]) -> 
     receipt = {"receipt_id": f"R{supplier}-{delivery_id}", "delivery_id": delivery_id,
                "records": sum(len(s.records) for s in delivery.sections)}  # fmt: skip
     digest, upload_id = hashlib.sha256(content).hexdigest(), f"upload:{supplier}:{delivery_id}"
-    if not _create(container, "upload", upload_id, {"sha256": digest, "receipt": receipt}):
+    if not create_once(container, PROVIDER, "upload", upload_id, {"sha256": digest, "receipt": receipt}):
         stored = container.sandbox_store().get(PROVIDER, upload_id) or {}
         if stored.get("sha256") != digest:
             return _refusal(409, [(1, f"delivery id {delivery_id} was used for another file")])
@@ -258,7 +189,7 @@ def upload(container: SandboxDep, content: Annotated[bytes, Depends(_body)]) -> 
         doc = {"pbs_number": r.pbs_number, "debtor_group": r.debtor_group, "customer_number": r.customer_no,
                "due_date": str(r.due_date), "amount": r.amount, "sign": r.sign, "reference": r.reference,
                "status": "submitted"}  # fmt: skip
-        _create(container, "collection", f"collection:{r.pbs_number}:{r.reference}", doc)
+        create_once(container, PROVIDER, "collection", f"collection:{r.pbs_number}:{r.reference}", doc)
     return JSONResponse(receipt, status_code=201)
 
 
@@ -278,7 +209,7 @@ def _settle(container: Container, day: date) -> list[str]:
             settled.setdefault((doc["pbs_number"], doc["debtor_group"]), []).append(_outcome(container, mine))
     return [
         _publish(
-            container, bs.PAYMENT_INFORMATION, bs.SectionStart(pbs, "0211", group, "", _today(container)), rs
+            container, bs.PAYMENT_INFORMATION, bs.SectionStart(pbs, "0211", group, "", today(container)), rs
         )
         for (pbs, group), rs in sorted(settled.items())
     ]
@@ -298,13 +229,13 @@ def _outcome(container: Container, doc: dict[str, Any]) -> bs.PaymentInfo:
 
 @router.get("/deliveries")
 def deliveries(
-    container: SandboxDep,
+    container: Sandbox,
     since: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
     pbs_number: Annotated[str | None, Query(pattern=r"^\d{8}$")] = None,
     delivery_type: Annotated[str | None, Query(alias="type", pattern=r"^060[23]$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
-    _settle(container, _today(container))
+    _settle(container, today(container))
     found = [
         d for d in container.sandbox_store().list(PROVIDER, "delivery")
         if (since is None or int(d["id"]) > int(since))
@@ -314,13 +245,13 @@ def deliveries(
 
 
 @router.post("/admin/run-settlement")
-def run_settlement(container: SandboxDep, day: Annotated[date, Query(alias="date")]) -> Response:
+def run_settlement(container: Sandbox, day: Annotated[date, Query(alias="date")]) -> Response:
     return JSONResponse({"deliveries": _settle(container, day)})
 
 
 @router.post("/admin/cancel-mandate")
 def cancel_mandate(
-    container: SandboxDep,
+    container: Sandbox,
     pbs_number: Annotated[str, Query(pattern=r"^\d{8}$")],
     debtor_group: Annotated[str, Query(pattern=r"^\d{5}$")],
     customer_number: Annotated[str, Query(pattern=r"^\d{1,15}$")],
@@ -336,5 +267,5 @@ def cancel_mandate(
     )
     if doc is None:
         return _refusal(404, [(0, "no such mandate")])
-    made = [_mandate_delivery(container, doc, "0232", _today(container))] if was_active[-1] else []
+    made = [_mandate_delivery(container, doc, "0232", today(container))] if was_active[-1] else []
     return JSONResponse({"deliveries": made})

@@ -1,70 +1,38 @@
-"""The MobilePay simulator under ``/sandbox/mobilepay``: the ePayment API, its access tokens, webhook
-registrations, signed callbacks, and the "MobilePay app" page where the payer approves or rejects.
+"""The MobilePay simulator under ``/sandbox/mobilepay``: the ePayment API, its access tokens and webhook
+registrations. The "MobilePay app" page where the payer approves or rejects is ``mobilepay_app``; the
+payment documents, refusals and signed callbacks both use are in ``_mobilepay``.
 
 Protocol: developer.vippsmobilepay.com/api/epayment (v1), /api/access-token, /api/webhooks; standards
 §8.1. Like the real service it answers errors as RFC 7807 with ``extraDetails``, honours
 ``Idempotency-Key`` (the same key answers the same response) and keeps ``CAPTURED``/``REFUNDED`` out of
 ``state`` (money moves in ``aggregate``). Sandbox conventions (docs/providers/mobilepay.md): the fixed
 credentials below; webhook secrets derived from ``BETAL_SECRET_KEY`` and the URL; a payment nobody acts
-on for ``PAYMENT_TIMEOUT`` becomes ``EXPIRED`` when it is next read. Callbacks go out after the
-response in a background task; a failed delivery is logged (betal's polling still settles).
+on for ``PAYMENT_TIMEOUT`` becomes ``EXPIRED`` when it is next read.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
-import logging
 import re
-import secrets
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from email.utils import format_datetime
+from datetime import timedelta
 from typing import Any, Literal
 
-import httpx
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from pydantic.alias_generators import to_camel
 
 from betal.bootstrap import Container
-from betal.sandbox.card import (
-    Refusal,
-    answers,
-    body_of,
-    derived_secret,
-    form_token,
-    once,
-    render_page,
-    sandbox_only,
-)
+from betal.sandbox._mobilepay import PROVIDER, load, notify, problem, psp
+from betal.sandbox._support import Operation, answers, body_of, derived_secret, mac, once, put, sandbox_only
 
 router = APIRouter(prefix="/sandbox/mobilepay", include_in_schema=False, dependencies=[Depends(sandbox_only)])
-log = logging.getLogger("betal.sandbox.mobilepay")
-PROVIDER = "mobilepay"
 CLIENT_ID = "betal-sandbox-client"
 CLIENT_SECRET = "betal-sandbox-client-secret"
 SUBSCRIPTION_KEY = "betal-sandbox-subscription-key"
 TOKEN_SECONDS = 3600
 PAYMENT_TIMEOUT = timedelta(minutes=5)
-PHONE = re.compile(r"^(\+?45)?[0-9]{8}$")
-ERROR_TYPE = "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/api-guide/errors"
-
-
-def problem(status: int, title: str, detail: str = "", extra: list[dict[str, str]] | None = None) -> Refusal:
-    """An RFC 7807 refusal with ``extraDetails``, as the ePayment API answers errors."""
-    body = {
-        "type": ERROR_TYPE,
-        "title": title,
-        "status": status,
-        "detail": detail or title,
-        "traceId": secrets.token_hex(8),
-        "extraDetails": extra or [],
-    }
-    return Refusal(JSONResponse(body, status_code=status, media_type="application/problem+json"))
 
 
 class _Body(BaseModel):
@@ -108,11 +76,6 @@ def parse(model: type[_Body], raw: bytes) -> Any:
         raise problem(400, "Bad Request", "The request body is invalid", extra) from None
 
 
-def _mac(container: Container, message: str) -> str:
-    key = container.settings.secret_key.encode()
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
-
-
 def _merchant(request: Request) -> str:
     msn = request.headers.get("Merchant-Serial-Number", "")
     if request.headers.get("Ocp-Apim-Subscription-Key") != SUBSCRIPTION_KEY:
@@ -125,9 +88,9 @@ def _merchant(request: Request) -> str:
 def authorise(request: Request) -> str:
     """The merchant serial number of a call with a valid bearer token for it."""
     msn = _merchant(request)
-    expires, _, mac = request.headers.get("Authorization", "").removeprefix("Bearer ").partition(".")
+    expires, _, signature = request.headers.get("Authorization", "").removeprefix("Bearer ").partition(".")
     container: Container = request.app.state.container
-    valid = expires.isdigit() and hmac.compare_digest(mac, _mac(container, f"token:{msn}:{expires}"))
+    valid = expires.isdigit() and hmac.compare_digest(signature, mac(container, f"token:{msn}:{expires}"))
     if not valid or int(expires) < container.clock.now().timestamp():
         raise problem(401, "Unauthorized", "The access token is missing, invalid or expired")
     return msn
@@ -141,7 +104,7 @@ def access_token(request: Request) -> Response:
         raise problem(401, "Unauthorized", "Wrong client_id or client_secret")
     container: Container = request.app.state.container
     expires = str(int(container.clock.now().timestamp()) + TOKEN_SECONDS)
-    token = f"{expires}.{_mac(container, f'token:{msn}:{expires}')}"
+    token = f"{expires}.{mac(container, f'token:{msn}:{expires}')}"
     body = {
         "token_type": "Bearer",
         "expires_in": str(TOKEN_SECONDS),
@@ -151,7 +114,7 @@ def access_token(request: Request) -> Response:
     return JSONResponse(body)
 
 
-def idempotent(request: Request, msn: str, operation: Callable[[], tuple[int, dict[str, Any]]]) -> Response:
+def idempotent(request: Request, msn: str, operation: Operation) -> Response:
     """Run ``operation`` once per Idempotency-Key; a repeated key answers the stored response."""
     key = request.headers.get("Idempotency-Key", "")
     if not re.fullmatch(r"[a-zA-Z0-9-]{1,50}", key):
@@ -166,10 +129,6 @@ def idempotent(request: Request, msn: str, operation: Callable[[], tuple[int, di
 def view(doc: dict[str, Any]) -> dict[str, Any]:
     keys = ("reference", "state", "amount", "aggregate", "pspReference", "paymentMethod", "redirectUrl")
     return {k: doc[k] for k in keys} | {"profile": {}}
-
-
-def _psp() -> str:
-    return str(secrets.randbelow(9 * 10**9) + 10**9)
 
 
 def _money(currency: str, value: int = 0) -> dict[str, Any]:
@@ -197,7 +156,7 @@ def create_payment(request: Request, background: BackgroundTasks, raw: bytes = D
             "aggregate": {
                 f"{k}Amount": _money(currency) for k in ("authorized", "captured", "refunded", "cancelled")
             },
-            "pspReference": _psp(),
+            "pspReference": psp(),
             "paymentMethod": data.payment_method.model_dump(),
             "redirectUrl": redirect,
             "returnUrl": data.return_url,
@@ -209,25 +168,6 @@ def create_payment(request: Request, background: BackgroundTasks, raw: bytes = D
         return 201, {"redirectUrl": redirect, "reference": data.reference}
 
     return idempotent(request, msn, create)
-
-
-def load(request: Request, reference: str, msn: str | None, background: BackgroundTasks) -> dict[str, Any]:
-    """The payment (``EXPIRED`` first if its time ran out); 404 if unknown or another merchant's."""
-    container: Container = request.app.state.container
-    store = container.sandbox_store()
-    doc = store.get(PROVIDER, f"payment:{reference}")
-    if doc is None or (msn is not None and doc.get("msn") != msn):
-        raise problem(404, "Not Found", f"No payment with reference {reference}")
-    now = container.clock.now()
-    if doc["state"] == "CREATED" and now >= datetime.fromisoformat(doc["expiresAt"]):
-
-        def expire(d: dict[str, Any]) -> dict[str, Any]:
-            return d | {"state": "EXPIRED", "pspReference": _psp()} if d["state"] == "CREATED" else d
-
-        doc = store.update(PROVIDER, f"payment:{reference}", expire) or doc
-        if doc["state"] == "EXPIRED":
-            notify(background, container, doc, "EXPIRED")
-    return doc
 
 
 @router.get("/epayment/v1/payments/{reference}")
@@ -279,7 +219,7 @@ def modify(
         def change(d: dict[str, Any]) -> dict[str, Any]:
             changed, event = _adjust(d, action, 0 if amount is None else amount.value)
             events.append(event)
-            return changed | {"pspReference": _psp()}
+            return changed | {"pspReference": psp()}
 
         doc = container.sandbox_store().update(PROVIDER, f"payment:{reference}", change) or doc
         notify(background, container, doc, events[-1], None if amount is None else amount.model_dump())
@@ -320,104 +260,7 @@ def register_webhook(request: Request, raw: bytes = Depends(body_of)) -> Respons
         data = parse(NewWebhook, raw)
         hook_id = "webhook:" + hashlib.sha256(f"{msn}|{data.url}".encode()).hexdigest()[:32]
         hook = {"id": hook_id, "msn": msn, "url": data.url, "events": data.events}
-        store = container.sandbox_store()
-        if store.update(PROVIDER, hook_id, lambda d: d | hook) is None:
-            store.create(PROVIDER, "webhook", hook_id, hook)
+        put(container, PROVIDER, "webhook", hook_id, hook)
         return 201, {"id": hook_id, "secret": derived_secret(container, data.url)}
 
     return idempotent(request, msn, register)
-
-
-def sign(secret: str, path_and_query: str, host: str, body: bytes, now: datetime) -> dict[str, str]:
-    """MobilePay's callback signature (standards §8.1): HMAC-SHA256 over method, path, date, host, hash."""
-    date, digest = format_datetime(now, usegmt=True), base64.b64encode(hashlib.sha256(body).digest()).decode()
-    message = f"POST\n{path_and_query}\n{date};{host};{digest}".encode()
-    signature = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
-    auth = f"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signature}"
-    return {"x-ms-date": date, "x-ms-content-sha256": digest, "Authorization": auth}
-
-
-def notify(
-    background: BackgroundTasks,
-    container: Container,
-    doc: dict[str, Any],
-    name: str,
-    amount: dict[str, Any] | None = None,
-) -> None:
-    """Queue the signed ``name`` callback to every URL registered for it under the payment's merchant."""
-    event = f"epayments.payment.{name.lower()}.v1"
-    hooks = [h for h in container.sandbox_store().list(PROVIDER, "webhook") if h["msn"] == doc["msn"]]
-    payload = {
-        "msn": doc["msn"],
-        "reference": doc["reference"],
-        "pspReference": doc["pspReference"],
-        "name": name,
-        "amount": amount or doc["amount"],
-        "timestamp": container.clock.now().isoformat(),
-        "idempotencyKey": None,
-        "success": True,
-    }
-    for hook in hooks:
-        if event in hook["events"]:
-            background.add_task(deliver, container, hook["url"], payload)
-
-
-def deliver(container: Container, url: str, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload).encode()
-    request = httpx.Request("POST", url, content=body, headers={"Content-Type": "application/json"})
-    path_and_query = request.url.raw_path.decode()
-    now = container.clock.now()
-    request.headers.update(
-        sign(derived_secret(container, url), path_and_query, request.headers["Host"], body, now)
-    )
-    try:
-        with httpx.Client(timeout=10) as http:
-            response = http.send(request)
-    except httpx.HTTPError as exc:
-        log.warning("mobilepay webhook to %s failed: %s", url, exc.__class__.__name__)
-        return
-    if response.status_code >= 300:
-        log.warning("mobilepay webhook to %s answered %s", url, response.status_code)
-
-
-@router.get("/app/{reference}", name="mobilepay_app")
-@answers
-def app_page(reference: str, request: Request, background: BackgroundTasks) -> Response:
-    doc = load(request, reference, None, background)
-    return _app(request, doc)
-
-
-def _app(request: Request, doc: dict[str, Any], *, error: str | None = None, phone: str = "") -> Response:
-    context = {"payment": doc, "error": error, "phone": phone, "token": form_token(request, doc["reference"])}
-    return render_page(request, "sandbox/mobilepay/app.html", context, status=422 if error else 200)
-
-
-@router.post("/app/{reference}")
-@answers
-def app_decision(
-    reference: str,
-    request: Request,
-    background: BackgroundTasks,
-    decision: Literal["approve", "reject"] = Form(),
-    token: str = Form(),
-    phone: str = Form(""),
-) -> Response:
-    container: Container = request.app.state.container
-    doc = load(request, reference, None, background)
-    if not hmac.compare_digest(token, form_token(request, reference)):
-        raise problem(403, "Forbidden", "The form has expired; open the payment again")
-    clean = re.sub(r"[\s-]", "", phone)
-    if doc["state"] == "CREATED" and decision == "approve" and not PHONE.match(clean):
-        return _app(request, doc, error="phone", phone=phone)
-    target = "AUTHORIZED" if decision == "approve" else "ABORTED"
-
-    def decide(d: dict[str, Any]) -> dict[str, Any]:
-        if d["state"] != "CREATED":
-            return d
-        agg = d["aggregate"] | {"authorizedAmount": d["amount"]} if target == "AUTHORIZED" else d["aggregate"]
-        return d | {"state": target, "aggregate": agg, "pspReference": _psp()}
-
-    updated = container.sandbox_store().update(PROVIDER, f"payment:{reference}", decide) or doc
-    if doc["state"] == "CREATED" and updated["state"] == target:
-        notify(background, container, updated, target)
-    return RedirectResponse(updated["returnUrl"], status_code=303)

@@ -13,8 +13,8 @@ shared/standards/danish-payments.md §9. Behaviour (docs/providers/openbanking.m
   standard transfer (``ACSP``, settled to ``ACSC`` when read on or after its value date, the next weekday,
   or at once by ``POST /admin/settle``), or reject (``RJCT``); then 303 to the TPP-Redirect-URI.
 
-It is the outside world: it keeps its state in the sandbox store and never calls betal's services, so it
-renders its page with its own Jinja environment (the portal's templates, static files and catalogues).
+It is the outside world: it keeps its state in the sandbox store and never calls betal's services; its page
+renders with the simulators' own Jinja environment (``betal.sandbox._support``).
 """
 
 from __future__ import annotations
@@ -29,25 +29,17 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
-from io import BytesIO
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency
-from babel.support import Translations
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from stdnum import iban, luhn
 
 from betal.bootstrap import Container
+from betal.sandbox._support import create_once, language_of, render_page, sandbox_only, today
 
 KEY = "openbanking"
 PREFIX = f"/sandbox/{KEY}"
@@ -63,24 +55,11 @@ _NAMESPACE = uuid.UUID("0b7e3a52-8c1d-4f0e-a6b9-5d2c7e1f4a90")
 _AMOUNT = re.compile(r"[0-9]{1,14}(\.[0-9]{1,2})?")
 _CREDITOR_NUMBER = re.compile(r"[0-9]{8}")
 _FIK_ID_LENGTH = {"71": 15, "75": 16}  # standards §1.1
-_WEB = Path(__file__).resolve().parents[1] / "web"
 _CSP = "default-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 Problems = list[tuple[str, str]]  # (path, text) of each FORMAT_ERROR
 
 
-def _container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    if not container.settings.is_sandbox:
-        raise HTTPException(404)  # live installations have no sandbox bank
-    return container
-
-
-router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(_container)])
-
-
-def _today(container: Container) -> date:
-    return container.clock.now().astimezone(COPENHAGEN).date()
+router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(sandbox_only)])
 
 
 def _error(status: int, code: str, problems: Problems) -> JSONResponse:
@@ -181,10 +160,8 @@ def _create(container: Container, product: str, headers: dict[str, str], body: d
             "transactionStatus": "RCVD", "csrf": secrets.token_urlsafe(24), "valueDate": None,
             "redirectUri": headers["tpp-redirect-uri"], "psuIpAddress": headers["psu-ip-address"],
         }  # fmt: skip
-        try:
-            doc = store.create(KEY, "payment", payment_id, new)
-        except IntegrityError:  # a concurrent twin of this request stored it first
-            doc = store.get(KEY, payment_id) or new
+        created = create_once(container, KEY, "payment", payment_id, new)
+        doc = new if created else store.get(KEY, payment_id) or new  # else a concurrent twin stored it first
     if doc["bodyHash"] != digest:
         return _error(
             400, "FORMAT_ERROR", [("X-Request-ID", "this X-Request-ID was used for another payment")]
@@ -206,7 +183,7 @@ async def initiate_payment(product: str, request: Request) -> Response:
     problems = _header_problems(request, initiation=True) + _body_problems(product, body)
     if problems:
         return _error(400, "FORMAT_ERROR", problems)
-    return await run_in_threadpool(_create, _container(request), product, dict(request.headers), body)
+    return await run_in_threadpool(_create, sandbox_only(request), product, dict(request.headers), body)
 
 
 def _settle(doc: dict[str, Any]) -> dict[str, Any]:
@@ -218,12 +195,12 @@ def _read(request: Request, product: str, payment_id: str) -> dict[str, Any] | R
     problems = _header_problems(request, initiation=False)
     if problems:
         return _error(400, "FORMAT_ERROR", problems)
-    container = _container(request)
+    container = sandbox_only(request)
     store = container.sandbox_store()
     doc = store.get(KEY, payment_id)
     if doc is None or doc["product"] != product:
         return _error(404, "RESOURCE_UNKNOWN", [("", f"no payment {payment_id} for product {product}")])
-    if doc["transactionStatus"] == "ACSP" and doc["valueDate"] <= _today(container).isoformat():
+    if doc["transactionStatus"] == "ACSP" and doc["valueDate"] <= today(container).isoformat():
         doc = store.update(KEY, payment_id, _settle) or doc
     return doc
 
@@ -239,14 +216,14 @@ def payment_details(product: str, payment_id: str, request: Request) -> Response
     doc = _read(request, product, payment_id)
     if isinstance(doc, Response):
         return doc
-    links = _links(_container(request), doc)
+    links = _links(sandbox_only(request), doc)
     return JSONResponse(doc["payment"] | {"transactionStatus": doc["transactionStatus"], "_links": links})
 
 
 @router.post("/admin/settle")
 def settle(request: Request, payment_id: Annotated[str | None, Query(alias="paymentId")] = None) -> Response:
     """Settle standard transfers now (the bank's end-of-day run), or only ``paymentId``."""
-    store = _container(request).sandbox_store()
+    store = sandbox_only(request).sandbox_store()
     due = [d["paymentId"] for d in store.list(KEY, "payment") if d["transactionStatus"] == "ACSP"]
     return JSONResponse(
         {"settled": [p for p in due if payment_id in (None, p) and store.update(KEY, p, _settle)]}
@@ -254,27 +231,6 @@ def settle(request: Request, payment_id: Annotated[str | None, Query(alias="paym
 
 
 # --- The SCA page -----------------------------------------------------------------------------------------
-
-
-@cache
-def _environment(language: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_WEB / "templates"), autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"], undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )  # fmt: skip
-    buffer = BytesIO()
-    with (_WEB / "i18n" / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        write_mo(buffer, read_po(po, locale=language))
-    buffer.seek(0)
-    env.install_gettext_translations(Translations(fp=buffer), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language=language, static_url=_static_url)
-    return env
-
-
-@cache
-def _static_url(path: str) -> str:
-    digest = hashlib.sha256((_WEB / "static" / path).read_bytes()).hexdigest()[:12]
-    return f"/app/static/{path}?v={digest}"
 
 
 def _suggested(doc: dict[str, Any]) -> str | None:
@@ -285,23 +241,22 @@ def _suggested(doc: dict[str, Any]) -> str | None:
 def _page(
     request: Request, doc: dict[str, Any] | None, *, status: int = 200, error: str = ""
 ) -> HTMLResponse:
-    language = request.cookies.get("betal_lang", "da")
-    language = language if language in ("da", "en") else "da"
     amount = None if doc is None else doc["payment"]["instructedAmount"]
-    html = _environment(language).get_template("sandbox/openbanking/sca.html").render(
-        doc=doc, banks=BANKS, accounts=ACCOUNTS, error=error, current_path=request.url.path,
-        suggested=None if doc is None else _suggested(doc),
-        amount=amount and format_currency(Decimal(amount["amount"]), amount["currency"], locale=language),
-    )  # fmt: skip
+    shown = amount and format_currency(
+        Decimal(amount["amount"]), amount["currency"], locale=language_of(request)
+    )
+    suggested = None if doc is None else _suggested(doc)
+    context = {"doc": doc, "banks": BANKS, "accounts": ACCOUNTS, "error": error, "amount": shown,
+               "suggested": suggested, "current_path": request.url.path}  # fmt: skip
     target = "" if doc is None else " {0.scheme}://{0.netloc}".format(urlsplit(doc["redirectUri"]))
     headers = {"Content-Security-Policy": _CSP + target, "X-Frame-Options": "DENY",
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}  # fmt: skip
-    return HTMLResponse(html, status_code=status, headers=headers)
+    return render_page(request, "sandbox/openbanking/sca.html", context, status=status, headers=headers)
 
 
 @router.get("/sca/{payment_id}")
 def sca_page(payment_id: str, request: Request) -> Response:
-    doc = _container(request).sandbox_store().get(KEY, payment_id)
+    doc = sandbox_only(request).sandbox_store().get(KEY, payment_id)
     return _page(request, doc, status=200 if doc else 404)
 
 
@@ -331,7 +286,7 @@ def sca_decision(
     decision: Annotated[str, Form()] = "",
     debtor_iban: Annotated[str, Form()] = "",
 ) -> Response:
-    container = _container(request)
+    container = sandbox_only(request)
     store = container.sandbox_store()
     doc = store.get(KEY, payment_id)
     if doc is None:
@@ -342,5 +297,5 @@ def sca_decision(
         return _page(request, doc, status=400, error="decision")
     if decision != "reject" and debtor_iban not in ACCOUNTS | {_suggested(doc)}:
         return _page(request, doc, status=400, error="account")
-    store.update(KEY, payment_id, _decide(decision, debtor_iban, _today(container)))
+    store.update(KEY, payment_id, _decide(decision, debtor_iban, today(container)))
     return RedirectResponse(doc["redirectUri"], status_code=303)

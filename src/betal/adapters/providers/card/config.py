@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, SecretStr
 
-from betal.adapters.providers.mobilepay.config import sandbox_webhook_secret
+from betal.adapters.providers.sandbox_secret import sandbox_webhook_secret
 from betal.config import Settings
 
 KEY = "card"

@@ -5,17 +5,15 @@ Live mode reads ``BETAL_PROVIDER_URLS["mobilepay"]`` (e.g. ``https://api.vipps.n
 webhook_secret}``. Sandbox mode talks to betal's own simulator with the fixed, documented sandbox
 credentials below, and derives the webhook secret the simulator issues (docs/providers/mobilepay.md):
 ``base64url(HMAC-SHA256(BETAL_SECRET_KEY, "betal-sandbox-webhook:" + webhook URL))`` — a sandbox-only
-convenience, so callbacks verify without a registration round trip being stored anywhere.
+convenience, so callbacks verify without a registration round trip being stored anywhere
+(``betal.adapters.providers.sandbox_secret``).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from pydantic import BaseModel, SecretStr
 
+from betal.adapters.providers.sandbox_secret import sandbox_webhook_secret
 from betal.config import Settings
 
 KEY = "mobilepay"
@@ -23,12 +21,6 @@ SANDBOX_CLIENT_ID = "betal-sandbox-client"
 SANDBOX_CLIENT_SECRET = "betal-sandbox-client-secret"
 SANDBOX_SUBSCRIPTION_KEY = "betal-sandbox-subscription-key"
 WEBHOOK_PATH = "/hooks/mobilepay"
-
-
-def sandbox_webhook_secret(secret_key: str, url: str) -> str:
-    """The secret betal's simulators issue for a webhook URL (sandbox mode only)."""
-    digest = hmac.new(secret_key.encode(), f"betal-sandbox-webhook:{url}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class MobilePayConfig(BaseModel):
