@@ -4,8 +4,7 @@ pages and attachments, rate limits, expired and reused codes, CSRF, logout."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,9 +12,6 @@ from httpx import Response
 
 from betal import bootstrap
 from betal.adapters.clock import FrozenClock
-from betal.adapters.security import Argon2PasswordHasher
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.customer import Customer
 from betal.services import inbox as inbox_service
 from betal.services.attachment import add_attachment
@@ -30,35 +26,11 @@ from tests.services.test_inbox import (
     settle,
 )
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EMAIL = "soeren@aeroe.example"
 CPR = "0101200000"
 PDF = b"%PDF-1.4\n%%EOF\n"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 _MESSAGE = re.compile(r'href="/inbox/messages/(msg_[0-9A-Z]+)"')
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-def c(settings: Settings, clock: FrozenClock) -> Iterator[bootstrap.Container]:
-    container = bootstrap.build(settings, clock=clock, hasher=Argon2PasswordHasher(fast=True))
-    yield container
-    container.close()
-
-
-@pytest.fixture
-def web(c: bootstrap.Container) -> Iterator[TestClient]:
-    with TestClient(create_app(c), raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def hansen(c: bootstrap.Container) -> CreatedOrganisation:
-    return make_org(c, "Hansen & Co ApS", "25313763")
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ skipped, with the reason, while a provider module does not exist yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -17,9 +16,6 @@ from fastapi.testclient import TestClient
 
 from betal import bootstrap
 from betal.adapters.clock import FrozenClock
-from betal.adapters.security import Argon2PasswordHasher
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.customer import Customer
 from betal.domain.ids import new_id
 from betal.domain.mandate import Mandate, MandateStatus
@@ -41,34 +37,11 @@ from tests.services.test_inbox import (
     start_payment,
 )
 from tests.services.test_receipt import pdf_text
+from tests.web.routers.conftest import START
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n%%EOF\n"
 _FORM = re.compile(r'<form[^>]*action="(/pay/[^"]+/pay/[a-z_]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-def c(settings: Settings, clock: FrozenClock) -> Iterator[bootstrap.Container]:
-    container = bootstrap.build(settings, clock=clock, hasher=Argon2PasswordHasher(fast=True))
-    yield container
-    container.close()
-
-
-@pytest.fixture
-def web(c: bootstrap.Container) -> Iterator[TestClient]:
-    with TestClient(create_app(c), raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def hansen(c: bootstrap.Container) -> CreatedOrganisation:
-    return make_org(c, "Hansen & Co ApS", "25313763")
 
 
 @pytest.fixture
