@@ -8,10 +8,12 @@ import pytest
 
 from betal.bootstrap import Container
 from betal.domain.errors import NotFound
+from betal.domain.payment import PaymentStatus
 from betal.domain.payment_method import Method
 from betal.services.checkout import refresh_payment, settle_callback
 from betal.services.organisation import CreatedOrganisation
 from betal.services.payment import begin_payment
+from tests.conftest import LiveServer
 from tests.services.receivables_support import make_request
 
 
@@ -52,3 +54,33 @@ class TestRefreshPayment:
             refresh_payment(
                 container.uow, container.providers, organisation_id=org.organisation.id, payment_id="pay_x"
             )
+
+
+class TestAbandonedAttempts:
+    def test_an_attempt_left_at_the_bank_for_a_day_is_cancelled(self, live_server: LiveServer) -> None:
+        from datetime import timedelta
+
+        from betal.adapters.clock import FrozenClock
+        from betal.domain.payment_request import RequestStatus
+        from betal.services.checkout import start_checkout
+        from betal.services.organisation import create_organisation
+
+        container = live_server.container
+        with container.uow() as uow:
+            org = create_organisation(uow, name="Hansen & Co ApS", cvr="25313763")
+        request = make_request(container, org, methods=("account_to_account",))
+        checkout = start_checkout(
+            container.uow, container.providers, request_id=request.id, method=Method.ACCOUNT_TO_ACCOUNT,
+            return_url=f"{live_server.url}/done",
+        )  # fmt: skip
+        assert checkout.payment.status is PaymentStatus.INITIATED
+        refresh = {"organisation_id": org.organisation.id, "payment_id": checkout.payment.id}
+        soon = refresh_payment(container.uow, container.providers, **refresh)
+        assert soon.status is PaymentStatus.INITIATED  # the payer may still be at the bank
+        container.clock = FrozenClock(container.clock.now() + timedelta(hours=25))
+        late = refresh_payment(container.uow, container.providers, **refresh)
+        assert late.status is PaymentStatus.CANCELLED
+        assert late.failure_reason is not None
+        assert late.failure_reason.startswith("abandoned")
+        with container.uow() as uow:
+            assert uow.payment_requests.get_any(request.id).status is RequestStatus.OPEN  # type: ignore[union-attr]

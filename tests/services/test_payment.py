@@ -59,6 +59,27 @@ class TestSettle:
         with container.uow() as uow:
             assert [e.type for e in uow.events.list_after(org.organisation.id, 0, 50)] == types
 
+    def test_an_unchanged_answer_moves_the_payment_to_the_back_of_the_polling_queue(
+        self, container: Container, org: CreatedOrganisation
+    ) -> None:
+        from datetime import timedelta
+
+        from betal.adapters.clock import FrozenClock
+
+        request = make_request(container, org)
+        with container.uow() as uow:
+            payment = begin_payment(uow, request, Method.CARD, provider="card")
+        pending = result(payment.id, "ref-q", PaymentStatus.PENDING, 10_000)
+        with container.uow() as uow:
+            first = record_provider_payment(uow, payment.id, org.organisation.id, pending)
+        container.clock = FrozenClock(container.clock.now() + timedelta(minutes=1))
+        with container.uow() as uow:
+            again = settle_from_provider(uow, "card", pending)
+        assert again.status is PaymentStatus.PENDING
+        assert again.updated_at > first.updated_at
+        with container.uow() as uow:
+            assert [p.id for p in uow.payments.list_open(10)][-1] == payment.id
+
     def test_failed_payment_leaves_request_open(self, container: Container, org: CreatedOrganisation) -> None:
         request = make_request(container, org)
         with container.uow() as uow:

@@ -8,7 +8,8 @@ transaction. ``new_uow`` makes a fresh unit of work for each step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from betal.domain.errors import InvalidInput, NotFound
 from betal.domain.payment import Payment, PaymentStatus
@@ -19,6 +20,7 @@ from betal.services.payment import begin_payment, create_payment_command, record
 from betal.services.payment import settle_from_provider as _settle
 
 NewUow = Callable[[], UnitOfWork]
+ABANDONED_AFTER = timedelta(hours=24)  # an attempt still "initiated" this long after it began is given up
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,12 @@ def refresh_payment(
         return payment
     result = providers.for_method(payment.method).get_payment(payment.provider_reference)
     with new_uow() as uow:
+        if (
+            result.status is PaymentStatus.INITIATED
+            and uow.clock.now() - payment.created_at > ABANDONED_AFTER
+        ):
+            reason = f"abandoned: the payer did not finish within {ABANDONED_AFTER.days * 24} hours"
+            result = replace(result, status=PaymentStatus.CANCELLED, failure_reason=reason)
         return _settle(uow, payment.provider, result)
 
 

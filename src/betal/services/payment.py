@@ -102,9 +102,16 @@ def settle_from_provider(uow: UnitOfWork, provider: str, result: ProviderPayment
 
 
 def _apply_status(uow: UnitOfWork, payment: Payment, result: ProviderPayment) -> Payment:
-    if result.status == payment.status or payment.status in pay.FINAL:
-        uow.commit()  # a replay, or news about a payment we already closed: nothing changes
+    if payment.status in pay.FINAL:
+        uow.commit()  # news about a payment we already closed: nothing changes
         return payment
+    if result.status == payment.status:
+        # Nothing new; touching updated_at sends it to the back of the polling queue, so a payment
+        # that never changes cannot keep others from being asked.
+        touched = replace(payment, updated_at=uow.clock.now())
+        uow.payments.save(touched)
+        uow.commit()
+        return touched
     now = uow.clock.now()
     moved = pay.move(
         payment, result.status, now,
