@@ -111,7 +111,9 @@ class TestParseFile:
     def test_size_and_row_caps(self, monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(InvalidInput, match="larger than"):
             bulk.parse_file(bulk.FileFormat.CSV, b"x" * (bulk.MAX_BYTES + 1))
-        monkeypatch.setattr(bulk, "MAX_ROWS", 2)
+        from betal.formats import payment_request_file
+
+        monkeypatch.setattr(payment_request_file, "MAX_ROWS", 2)
         data = b"[" + b",".join([b"{}"] * 3) + b"]"
         with pytest.raises(bulk.MalformedFile, match="line 3: the file has more than 2 rows"):
             bulk.parse_file(bulk.FileFormat.JSON, data)

@@ -26,16 +26,12 @@ transaction, and a retried job skips the rows it created before.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from betal.domain.calendar import business_date
@@ -47,24 +43,20 @@ from betal.domain.money import validate_amount
 from betal.domain.payment_method import Method, parse_methods, require_agreements
 from betal.domain.payment_request import validate_new_request
 from betal.domain.tenancy import Permission, Principal, Role
+from betal.formats import payment_request_file as request_file
+from betal.formats.payment_request_file import COLUMNS
+from betal.formats.payment_request_file import FileFormat as FileFormat  # re-exported for callers
+from betal.formats.payment_request_file import RawRow as RawRow
 from betal.ports import UnitOfWork
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
 
 JOB_KIND = "payment_requests.bulk"
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 100_000
 MAX_ERRORS = 1000  # errors kept in a job's result
 BATCH = 100  # rows per transaction, and how often progress is reported
 PAUSE = 0.05  # seconds between batches, so other writers get a turn (SQLite lets one write at a time)
-REQUIRED = ("amount", "currency", "due_date", "description", "allowed_methods")
-COLUMNS = frozenset({*REQUIRED, "customer_id", "customer_external_id", "reference"})
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class FileFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
 
 
 class MalformedFile(InvalidInput):
@@ -84,16 +76,6 @@ class RowError:
     message: str
 
 
-@dataclass(frozen=True)
-class RawRow:
-    """One record as read: strings from CSV (``textual``), JSON values from JSON."""
-
-    line: int
-    values: Mapping[str, Any]
-    textual: bool
-    problem: str | None = None  # the record itself is unusable (wrong field count, not an object)
-
-
 def _errors(line: int, exc: BetalError) -> list[RowError]:
     problems = exc.errors if isinstance(exc, InvalidInput) else []
     return [RowError(line, p.field, p.message) for p in problems] or [RowError(line, "row", exc.detail)]
@@ -110,66 +92,10 @@ def parse_file(fmt: FileFormat, data: bytes) -> list[RawRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MalformedFile(data[: exc.start].count(b"\n") + 1, "is not UTF-8 text") from None
-    if not text.strip():
-        raise MalformedFile(1, "the file is empty")
-    rows = _csv_rows(text) if fmt is FileFormat.CSV else _json_rows(text)
-    if len(rows) > MAX_ROWS:
-        raise MalformedFile(rows[MAX_ROWS].line, f"the file has more than {MAX_ROWS} rows; split it")
-    return rows
-
-
-def _csv_header(names: list[str]) -> list[str]:
-    header = [n.strip().lower() for n in names]
-    problems = [f"unknown column {n!r}" for n in header if n not in COLUMNS]
-    problems += [f"column {n!r} appears twice" for n in sorted(set(header)) if header.count(n) > 1]
-    problems += [f"missing column {n!r}" for n in REQUIRED if n not in header]
-    if "customer_id" not in header and "customer_external_id" not in header:
-        problems.append("missing column 'customer_id' or 'customer_external_id'")
-    if problems:
-        raise MalformedFile(1, "; ".join(problems))
-    return header
-
-
-def _csv_rows(text: str) -> list[RawRow]:
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[RawRow] = []
-    start = 1
     try:
-        header = _csv_header(next(reader))
-        start = reader.line_num + 1
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if not any(v.strip() for v in record):
-                continue  # blank line
-            if len(record) != len(header):
-                problem = f"has {len(record)} fields; the header has {len(header)}"
-                rows.append(RawRow(line, {}, True, problem))
-            else:
-                rows.append(RawRow(line, dict(zip(header, record, strict=True)), True))
-    except csv.Error as exc:
-        raise MalformedFile(start, f"the record cannot be read: {exc}") from None
-    if not rows:
-        raise MalformedFile(2, "the file has a header but no rows")
-    return rows
-
-
-def _json_rows(text: str) -> list[RawRow]:
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedFile(exc.lineno, f"invalid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise MalformedFile(1, "invalid JSON: nested too deeply") from None
-    if not isinstance(items, list):
-        raise MalformedFile(1, "must be a JSON array of payment requests")
-    if not items:
-        raise MalformedFile(1, "the array is empty")
-    return [
-        RawRow(n, item, False) if isinstance(item, dict) else RawRow(n, {}, False, "must be a JSON object")
-        for n, item in enumerate(items, start=1)
-    ]
+        return request_file.parse(fmt, text)
+    except request_file.FileError as exc:
+        raise MalformedFile(exc.line, exc.message) from None
 
 
 # -- Checking one row (no database) -----------------------------------------------------------------
