@@ -98,6 +98,9 @@ class WebSessionRepository(Protocol):
 
 class EventRepository(Protocol):
     def list_after(self, organisation_id: str, after: int, limit: int) -> list[Event]: ...
+    def list_for_subjects(self, organisation_id: str, subject_ids: Sequence[str], limit: int) -> list[Event]:
+        """Events about any of these resources (by the ``id`` in their data), in sequence order."""
+        ...
 
 
 class AuditRepository(Protocol):

@@ -113,3 +113,30 @@ class TestCancelAndOverdue:
             assert [e.type for e in uow.events.list_after(org.organisation.id, 0, 50)][
                 -1
             ] == "payment_request.overdue"
+
+
+class TestRequestTimeline:
+    def test_audit_entries_and_untold_events_in_order(
+        self, container: Container, org: CreatedOrganisation
+    ) -> None:
+        from betal.domain.payment import PaymentStatus
+        from betal.domain.payment_method import Method
+        from betal.domain.provider import ProviderPayment
+        from betal.services.payment import begin_payment, record_provider_payment
+        from betal.services.payment_request import request_timeline
+
+        request = make_request(container, org)
+        make_request(container, org, email="someone@else.dk")  # another request's history stays out
+        with container.uow() as uow:
+            payment = begin_payment(uow, request, Method.CARD, provider="card")
+        done = ProviderPayment(payment.id, "psp-t", PaymentStatus.SUCCEEDED, 10_000, "DKK")
+        with container.uow() as uow:
+            record_provider_payment(uow, payment.id, org.organisation.id, done)
+        with container.uow() as uow:
+            timeline = request_timeline(uow, owner(org), request.id)
+        actions = [e.action for e in timeline.entries]
+        assert actions[0] == "payment_request.created"
+        assert {"payment.initiated", "payment.succeeded", "payment_request.paid"} <= set(actions)
+        assert actions.count("payment_request.created") == 1
+        assert all(e.target_id in {request.id, payment.id} for e in timeline.entries)
+        assert [e.created_at for e in timeline.entries] == sorted(e.created_at for e in timeline.entries)

@@ -9,7 +9,7 @@ from typing import Any
 from betal.domain import payment_request as pr
 from betal.domain.calendar import business_date
 from betal.domain.errors import InvalidInput, NotFound
-from betal.domain.events import NewEvent
+from betal.domain.events import AuditEntry, NewEvent
 from betal.domain.ids import new_id
 from betal.domain.inbox import Message
 from betal.domain.money import currency as check_currency
@@ -180,3 +180,28 @@ def mark_overdue_requests(uow: UnitOfWork, organisation_id: str, requests: list[
             moved += 1
     uow.commit()
     return moved
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What happened to a request and its payments, oldest first, and who (by name) did it."""
+
+    entries: list[AuditEntry]
+    actor_names: dict[str, str]
+
+
+def request_timeline(uow: UnitOfWork, principal: Principal, request_id: str) -> Timeline:
+    """The audit entries of the request and its payments, plus the events no entry tells (paid, overdue)."""
+    detail = get_payment_request(uow, principal, request_id)
+    org = principal.organisation_id
+    ids = sorted({detail.request.id, *(p.id for p in detail.payments)})
+    entries = [e for target in ids for e in uow.audit_log.list_for_target(org, target)]
+    told = {(e.action, e.target_id) for e in entries}
+    for event in uow.events.list_for_subjects(org, ids, 1000):
+        subject = str(event.data.get("id"))
+        if (event.type, subject) not in told:
+            entries.append(AuditEntry(event.id, org, "system", "betal", event.type, "event", subject,
+                                      None, None, event.data, event.created_at))  # fmt: skip
+    users = {e.actor_id for e in entries if e.actor_type == "user"}
+    names = {u: user.name for u in users if uow.memberships.get(u, org) and (user := uow.users.get(u))}
+    return Timeline(sorted(entries, key=lambda e: e.created_at), names)

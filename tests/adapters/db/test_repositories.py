@@ -63,3 +63,22 @@ class TestWebSessionRepository:
         with container.uow() as uow:
             assert uow.web_sessions.get("live") is None
             assert uow.web_sessions.get("old") is None
+
+
+class TestEventSubjects:
+    def test_events_found_by_the_resource_they_are_about(
+        self, container: Container, org: CreatedOrganisation
+    ) -> None:
+        from betal.domain.events import NewEvent
+
+        with container.uow() as uow:
+            uow.publish(NewEvent(org.organisation.id, "payment.succeeded", {"id": "pay_1"}))
+            uow.publish(NewEvent(org.organisation.id, "payment.failed", {"id": "pay_2"}))
+            uow.publish(NewEvent(org.organisation.id, "payment.refunded", {"id": "pay_1"}))
+            uow.publish(NewEvent(org.organisation.id, "payment.succeeded", {"no_id": True}))
+            uow.commit()
+        with container.uow() as uow:
+            found = uow.events.list_for_subjects(org.organisation.id, ["pay_1"], 10)
+            none = uow.events.list_for_subjects("org_other", ["pay_1"], 10)
+        assert [e.type for e in found] == ["payment.succeeded", "payment.refunded"]
+        assert none == []

@@ -75,11 +75,15 @@ class ApiKeyRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("organisation_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "sequence"),
+        Index(None, "organisation_id", "subject_id"),
+    )
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     sequence: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(80))
+    subject_id: Mapped[str | None] = mapped_column(String(80))  # the resource the event is about (data["id"])
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 

@@ -123,6 +123,15 @@ class SqlAlchemyEventRepository:
         )
         return [to_domain(Event, r) for r in rows]
 
+    def list_for_subjects(self, organisation_id: str, subject_ids: Sequence[str], limit: int) -> list[Event]:
+        rows = self.session.scalars(
+            select(EventRow)
+            .where(EventRow.organisation_id == organisation_id, EventRow.subject_id.in_(list(subject_ids)))
+            .order_by(EventRow.sequence)
+            .limit(limit)
+        )
+        return [to_domain(Event, r) for r in rows]
+
 
 class SqlAlchemyAuditRepository:
     def __init__(self, session: Session) -> None:

@@ -152,6 +152,7 @@ class SqlAlchemyUnitOfWork:
                         "organisation_id": org_id,
                         "sequence": first + offset,
                         "type": ev.type,
+                        "subject_id": subject if isinstance(subject := ev.data.get("id"), str) else None,
                         "data": ev.data,
                         "created_at": now,
                     }

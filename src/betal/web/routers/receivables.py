@@ -23,7 +23,6 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from betal.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from betal.domain.events import AuditEntry, Event
 from betal.domain.money import Money, currency
 from betal.domain.payment_request import TRANSITIONS, PaymentRequest, RequestStatus
 from betal.domain.tenancy import Permission, Principal, permissions_of
@@ -273,53 +272,6 @@ def create_request(request: Request, portal: PortalDep, form: FormData) -> Respo
     return _request_form(request, portal, form, errors)
 
 
-def _events_about(uow: UnitOfWork, org: str, request: PaymentRequest, ids: set[str]) -> list[Event]:
-    """The events of ``request`` and its payments, read from where its history starts.
-
-    STOPGAP: the event repository only pages through an organisation's whole log, so this finds the
-    request's first event by a binary search on the gapless sequence, then reads at most 2000 events.
-    """
-
-    def before(sequence: int) -> bool:
-        found = uow.events.list_after(org, sequence - 1, 1)
-        return bool(found) and found[0].created_at < request.created_at
-
-    low, high = 0, 1
-    while before(high):
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (middle, high) if before(middle) else (low, middle)
-    found: list[Event] = []
-    for _ in range(4):
-        page = uow.events.list_after(org, low, 500)
-        found += [e for e in page if e.data.get("id") in ids or e.data.get("payment_request_id") in ids]
-        if len(page) < 500:
-            break
-        low = page[-1].sequence
-    return found
-
-
-def _timeline(
-    uow: UnitOfWork, org: str, detail: requests.RequestDetail
-) -> tuple[list[AuditEntry], dict[str, str]]:
-    """What happened to a request and its payments, oldest first, and the names of the users who did it.
-
-    STOPGAP: reads the audit log and the events itself; belongs in ``services/payment_request.py``.
-    """
-    ids = {detail.request.id, *(p.id for p in detail.payments)}
-    entries = [e for target in sorted(ids) for e in uow.audit_log.list_for_target(org, target)]
-    told = {(e.action, e.target_id) for e in entries}
-    for event in _events_about(uow, org, detail.request, ids):  # what no audit entry tells: paid, overdue
-        subject = str(event.data.get("id"))
-        if (event.type, subject) not in told:
-            entries.append(AuditEntry(event.id, org, "system", "betal", event.type, "event", subject,
-                                      None, None, event.data, event.created_at))  # fmt: skip
-    users = {e.actor_id for e in entries if e.actor_type == "user"}
-    names = {u: user.name for u in users if uow.memberships.get(u, org) and (user := uow.users.get(u))}
-    return sorted(entries, key=lambda e: e.created_at), names
-
-
 @router.get("/payment-requests/{request_id}")
 def request_detail(
     request: Request, portal: PortalDep, request_id: str, notice: ShortQuery = None
@@ -328,10 +280,10 @@ def request_detail(
     with _uow(request, portal) as uow:
         detail = requests.get_payment_request(uow, principal, request_id)
         customer = customers.get_customer(uow, principal, detail.request.customer_id)
-        timeline, actors = _timeline(uow, principal.organisation_id, detail)
+        timeline = requests.request_timeline(uow, principal, request_id)
     return _page(
         request, portal, "request", payment_request=detail.request, payments=detail.payments,
-        customer=customer, timeline=timeline, actors=actors, notice=notice,
+        customer=customer, timeline=timeline.entries, actors=timeline.actor_names, notice=notice,
         pay_url=requests.pay_url(portal.container.signer, portal.container.settings.base_url, request_id),
         can_cancel=RequestStatus.CANCELLED in TRANSITIONS[detail.request.status],
     )  # fmt: skip
