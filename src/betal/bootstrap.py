@@ -14,6 +14,7 @@ from betal.adapters.db.engine import make_engine, make_session_factory
 from betal.adapters.db.job_queue import SqlAlchemyJobQueue
 from betal.adapters.db.sandbox_store import SandboxStore
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
+from betal.adapters.notify import NotifyChannels, build_channels
 from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
@@ -41,6 +42,10 @@ class Container:
 
     def sandbox_store(self) -> SandboxStore:
         return SandboxStore(self.session_factory, self.clock)
+
+    def channels(self) -> NotifyChannels:
+        """The notification channels the settings configure (SMTP, SMS gateway; else the dev mailbox)."""
+        return build_channels(self.settings)
 
     def close(self) -> None:
         self.engine.dispose()

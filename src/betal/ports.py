@@ -12,11 +12,12 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from betal.domain.customer import Customer
+from betal.domain.delivery import DeliveryResult
 from betal.domain.events import AuditEntry, Event, NewEvent
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.job import Job, NewJob
 from betal.domain.mandate import Mandate
-from betal.domain.notification import OutboxMessage
+from betal.domain.notification import Channel, OutboxMessage
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method
 from betal.domain.payment_request import PaymentRequest
@@ -266,6 +267,20 @@ class OutboxRepository(Protocol):
     def list_recent(self, limit: int, *, organisation_id: str | None = None) -> list[OutboxMessage]: ...
     def list_for_recipient(self, recipient: str, limit: int) -> list[OutboxMessage]: ...
     def set_status(self, message_id: str, status: str, at: datetime | None) -> None: ...
+
+
+class MessageChannel(Protocol):
+    """One way out: e-mail over SMTP, SMS through a gateway."""
+
+    @property
+    def channel(self) -> Channel: ...
+    def send(self, message: OutboxMessage, *, sender_name: str | None = None) -> DeliveryResult: ...
+
+
+class Channels(Protocol):
+    """The configured channels; None for a channel nothing delivers (the dev mailbox)."""
+
+    def get(self, channel: Channel) -> MessageChannel | None: ...
 
 
 class PasswordHasher(Protocol):

@@ -12,8 +12,8 @@ the code is stored (``Cipher.blind_index``, whose key HKDF derives from ``BETAL_
 lives ``CODE_TTL`` and dies after ``MAX_ATTEMPTS`` wrong tries; only the newest code of a destination
 counts. At most ``MAX_CODES`` requests per destination per ``CODE_WINDOW`` are served. The requests are
 counted in the audit log for known and unknown destinations alike, and the answer never says whether a
-destination belongs to a customer. Codes go to the outbox (``uow.outbox``), the dev mailbox until a
-delivery job sends e-mail and SMS.
+destination belongs to a customer. Codes go to the outbox (``uow.outbox``) with a
+``notifications.deliver`` job that sends them by e-mail or SMS (or leaves them in the dev mailbox).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest, RequestStatus
 from betal.domain.tenancy import Organisation
 from betal.ports import Cipher, Signer, UnitOfWork
+from betal.services.notification import queue_message
 from betal.services.payment import REDIRECT_METHODS
 from betal.services.payment_request import request_from_token
 
@@ -133,7 +134,7 @@ def request_code(uow: UnitOfWork, cipher: Cipher, destination: str) -> Destinati
         uow.one_time_codes.add(
             OneTimeCode(code_id, dest.channel.value, dest.address, code_hash, 0, now + CODE_TTL, None, now)
         )
-        uow.outbox.add(_code_message(dest, code, code_id, now))
+        queue_message(uow, _code_message(dest, code, code_id, now))
     uow.commit()
     return dest
 

@@ -1,0 +1,67 @@
+"""The notification channels betal delivers outbox messages through, built from the settings.
+
+Spec: DESIGN.md "Components and how they start" (SMTP: ``BETAL_SMTP_URL``; unset = the dev mailbox) and
+docs/notifications.md "Channels". E-mail goes over SMTP only when ``BETAL_SMTP_URL`` is set; SMS goes to
+the HTTP gateway at ``settings.provider_url("sms")``: in sandbox mode betal's own ``/sandbox/sms`` with the
+derived sandbox token, in live mode only when ``BETAL_PROVIDER_CREDENTIALS`` names an ``sms`` token.
+A channel with no adapter leaves its messages in the dev mailbox. Push has no adapter yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from betal.adapters.notify.email import SmtpEmailChannel, parse_smtp_url
+from betal.adapters.notify.sms import GatewaySmsChannel
+from betal.adapters.providers.sandbox_secret import sandbox_webhook_secret
+from betal.config import Settings
+from betal.domain.delivery import route
+from betal.domain.notification import Channel
+
+SMS_KEY = "sms"
+DEFAULT_SMS_SENDER = "betal"
+
+MessageChannel = SmtpEmailChannel | GatewaySmsChannel
+
+
+@dataclass(frozen=True)
+class NotifyChannels:
+    """The ``Channels`` lookup: the adapter that delivers a channel, or None (the dev mailbox)."""
+
+    adapters: dict[Channel, MessageChannel] = field(default_factory=dict)
+
+    def get(self, channel: Channel) -> MessageChannel | None:
+        target = route(channel, self.adapters.keys())
+        return None if target is None else self.adapters[target]
+
+
+def mail_domain(settings: Settings) -> str:
+    """The domain of betal's own addresses and Message-IDs: the host of ``BETAL_BASE_URL``."""
+    return urlsplit(settings.base_url).hostname or "localhost"
+
+
+def sms_token(settings: Settings) -> str | None:
+    """The gateway token: configured, else (sandbox only) derived from ``BETAL_SECRET_KEY``."""
+    token = settings.provider_credential(SMS_KEY, "token")
+    if token:
+        return token
+    if settings.is_sandbox:
+        return sandbox_webhook_secret(settings.secret_key, settings.provider_url(SMS_KEY))
+    return None
+
+
+def build_channels(settings: Settings) -> NotifyChannels:
+    """The channels ``settings`` configure (``Container.channels()``)."""
+    adapters: dict[Channel, MessageChannel] = {}
+    if settings.smtp_url:
+        domain = mail_domain(settings)
+        sender = settings.provider_credential("email", "from", f"no-reply@{domain}")
+        adapters[Channel.EMAIL] = SmtpEmailChannel(
+            parse_smtp_url(settings.smtp_url), sender_address=sender, message_id_domain=domain
+        )
+    token = sms_token(settings)
+    if token is not None:
+        sender = settings.provider_credential(SMS_KEY, "sender", DEFAULT_SMS_SENDER)
+        adapters[Channel.SMS] = GatewaySmsChannel(settings.provider_url(SMS_KEY), token, sender)
+    return NotifyChannels(adapters)
