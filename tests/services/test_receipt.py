@@ -42,16 +42,18 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FONT = receipt.FONT_DIR / "DejaVuSans.ttf"
 
 _OBJ = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_STREAM_START = re.compile(rb"stream\r?\n")
+_LENGTH = re.compile(rb"/Length (\d+)")
 _OP = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf|\(((?:\\.|[^\\()])*)\)\s*Tj", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
 def _stream(body: bytes) -> bytes:
-    match = _STREAM.search(body)
-    if match is None:
+    """The stream's bytes, exactly ``/Length`` of them (compressed data may end in a line break)."""
+    start, length = _STREAM_START.search(body), _LENGTH.search(body)
+    if start is None or length is None:
         return b""
-    raw = match.group(1)
+    raw = body[start.end() : start.end() + int(length.group(1))]
     return zlib.decompress(raw) if b"/FlateDecode" in body else raw
 
 
