@@ -80,8 +80,6 @@ def _print_logins(logins: list[tuple[str, str, str]], payer: str, host: str, por
     console.print(f"API docs:     http://{shown}:{port}/docs")
     for role, email, password in logins:
         console.print(f"{role:<13} {email}  password: {password}")
-    console.print(
-        f"Payer inbox:  http://{shown}:{port}/inbox  (log in as {payer}; the one-time code is in the"
-    )
-    console.print("              portal's dev mailbox, since no SMTP server is configured)")
+    console.print(f"Payer inbox:  http://{shown}:{port}/inbox  as {payer}")
+    console.print(f"              (the login code is in http://{shown}:{port}/app/dev/mailbox)")
     console.rule()
