@@ -180,10 +180,9 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn server on 127.0.0.1 serving betal (API, portal, payer pages, /sandbox simulators)."""
 
-    def __init__(self, container: bootstrap.Container, url: str, worker: object | None) -> None:
+    def __init__(self, container: bootstrap.Container, url: str) -> None:
         self.container = container
         self.url = url
-        self.worker = worker
 
     def run_jobs(self) -> int:
         """Process every job that is due now (for tests that drive the worker by hand)."""
@@ -218,7 +217,7 @@ def live_server(db_url: str) -> Iterator[LiveServer]:
         if time.monotonic() > deadline:  # pragma: no cover
             raise RuntimeError("live server did not start")
         time.sleep(0.02)
-    yield LiveServer(container, url, None)
+    yield LiveServer(container, url)
     server.should_exit = True
     thread.join(timeout=10)
     container.close()

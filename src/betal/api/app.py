@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -35,11 +32,7 @@ def route_table() -> list[tuple[str, str]]:
 
 
 def create_app(container: Container) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-
-    app = FastAPI(title="betal", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="betal", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
     for router in ROUTERS:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from betal.domain.errors import Conflict, InvalidInput
@@ -97,6 +97,3 @@ def run_idempotent(
 def respond(status: int, model: BaseModel | dict[str, Any]) -> tuple[int, Any]:
     content = model.model_dump(mode="json") if isinstance(model, BaseModel) else model
     return status, content
-
-
-__all__ = ["JSONResponse", "respond", "run_idempotent"]

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
+from betal.domain.customer import validate_email
 from betal.domain.errors import Conflict, InvalidInput, Unauthenticated
 from betal.domain.ids import new_id
 from betal.domain.tenancy import Membership, Organisation, User
 from betal.domain.text import validate_name
 from betal.ports import PasswordHasher, UnitOfWork
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 LOCALES = ("da", "en")
 MIN_PASSWORD = 10
-
-
-def normalise_email(email: str, *, field: str = "email") -> str:
-    clean = email.strip().lower()
-    if len(clean) > 254 or not _EMAIL.match(clean):
-        raise InvalidInput("is not an e-mail address", field=field)
-    return clean
 
 
 def register_user(
     uow: UnitOfWork, hasher: PasswordHasher, *, email: str, name: str, password: str, locale: str = "da"
 ) -> User:
-    clean_email = normalise_email(email)
+    clean_email = validate_email(email)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
     if locale not in LOCALES:
