@@ -14,7 +14,7 @@ from betal.domain.ids import new_id
 from betal.domain.inbox import Message
 from betal.domain.money import currency as check_currency
 from betal.domain.payment import Payment
-from betal.domain.payment_method import Method, parse_methods, require_agreements
+from betal.domain.payment_method import Agreement, Method, parse_methods, require_agreements
 from betal.domain.payment_request import PaymentRequest, RequestStatus
 from betal.domain.tenancy import Permission, Principal
 from betal.formats import fi_line
@@ -70,9 +70,8 @@ def snapshot(request: PaymentRequest) -> dict[str, Any]:
     }
 
 
-def _fi_line(uow: UnitOfWork, organisation_id: str) -> tuple[str, str]:
-    agreement = uow.agreements.get(organisation_id, Method.FI_CARD)
-    assert agreement is not None  # checked by require_agreements
+def _fi_line(uow: UnitOfWork, organisation_id: str, agreements: list[Agreement]) -> tuple[str, str]:
+    agreement = next(a for a in agreements if a.method is Method.FI_CARD)  # checked by require_agreements
     card_type = str(agreement.config.get("card_type", "71"))
     if card_type not in ("71", "75"):
         raise InvalidInput(
@@ -94,14 +93,15 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
     )
     check_currency(data.currency)
     methods = parse_methods(data.allowed_methods)
-    require_agreements(methods, uow.agreements.list_for_organisation(org))
+    agreements = uow.agreements.list_for_organisation(org)
+    require_agreements(methods, agreements)
     if Method.FI_CARD in methods and data.currency != "DKK":
         raise InvalidInput("FI-kort payments are in DKK only", field="currency")
     customer = uow.customers.get(org, data.customer_id)
     if customer is None:
         raise InvalidInput("no such customer in this organisation", field="customer_id")
     reference = None if data.reference is None else data.reference.strip()[:100] or None
-    line, payment_id = _fi_line(uow, org) if Method.FI_CARD in methods else (None, None)
+    line, payment_id = _fi_line(uow, org, agreements) if Method.FI_CARD in methods else (None, None)
     request = PaymentRequest(
         id=new_id("preq"), organisation_id=org, customer_id=customer.id, amount_minor=data.amount_minor,
         currency=data.currency, due_date=data.due_date, description=description, reference=reference,
