@@ -15,11 +15,27 @@ from betal.adapters.db.job_queue import SqlAlchemyJobQueue
 from betal.adapters.db.sandbox_store import SandboxStore
 from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from betal.adapters.notify import NotifyChannels, build_channels
+from betal.adapters.notify.push import VapidKeyStore
+from betal.adapters.notify.templates import JinjaMessageRenderer
 from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
 from betal.config import Settings
-from betal.ports import SYSTEM, Actor, Cipher, Clock, JobQueue, PasswordHasher, Signer, UnitOfWork
+from betal.domain.renteloven import ReferenceRate, default_rate_table, parse_rate_table
+from betal.ports import (
+    SYSTEM,
+    Actor,
+    Cipher,
+    Clock,
+    JobQueue,
+    MessageRenderer,
+    PasswordHasher,
+    PushKeys,
+    Signer,
+    UnitOfWork,
+)
+
+_RENDERER = JinjaMessageRenderer()
 
 
 @dataclass
@@ -44,8 +60,26 @@ class Container:
         return SandboxStore(self.session_factory, self.clock)
 
     def channels(self) -> NotifyChannels:
-        """The notification channels the settings configure (SMTP, SMS gateway; else the dev mailbox)."""
-        return build_channels(self.settings)
+        """The notification channels the settings configure (SMTP, SMS gateway, Web Push; else the dev
+        mailbox)."""
+        return build_channels(
+            self.settings, session_factory=self.session_factory, cipher=self.cipher, clock=self.clock
+        )
+
+    def push_keys(self) -> PushKeys:
+        """The installation's VAPID key pair (made on first need, stored in the database)."""
+        return VapidKeyStore(self.session_factory, self.cipher, self.clock)
+
+    def renderer(self) -> MessageRenderer:
+        """Message texts per template, channel and language (``adapters/notify/templates``)."""
+        return _RENDERER
+
+    def reference_rates(self) -> tuple[ReferenceRate, ...]:
+        """The renteloven § 5 rate table: ``BETAL_REFERENCE_RATES`` if set, else the one betal ships."""
+        path = self.settings.reference_rates
+        if path is None:
+            return default_rate_table()
+        return parse_rate_table(path.read_text(encoding="utf-8"), source=str(path))
 
     def close(self) -> None:
         self.engine.dispose()

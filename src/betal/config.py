@@ -6,6 +6,7 @@ The names are the public contract of API.md ("Environment"); pydantic-settings d
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     provider_urls: dict[str, str] = Field(default_factory=dict)
     provider_credentials: dict[str, dict[str, str]] = Field(default_factory=dict)
     log_level: str = "INFO"
+    # renteloven § 5: a CSV of Nationalbanken's reference rates (effective_from,rate_percent) replacing the
+    # table betal ships (docs/notifications.md "Interest").
+    reference_rates: Path | None = None
 
     @model_validator(mode="after")
     def _live_needs_real_secret(self) -> Self:

@@ -13,11 +13,12 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 
 from betal.domain.customer import Customer
 from betal.domain.delivery import DeliveryResult
+from betal.domain.dunning import Charge, ReminderRecord
 from betal.domain.events import AuditEntry, Event, NewEvent
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.job import Job, NewJob
 from betal.domain.mandate import Mandate
-from betal.domain.notification import Channel, OutboxMessage
+from betal.domain.notification import Channel, OutboxMessage, Rendered, Template
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method
 from betal.domain.payment_request import PaymentRequest
@@ -31,7 +32,9 @@ from betal.domain.provider import (
     ProviderPayment,
     ProviderRefund,
 )
+from betal.domain.push import PushSubscription
 from betal.domain.recurring import RecurringCollection
+from betal.domain.reminder import ReminderPolicy
 from betal.domain.tenancy import ApiKey, Membership, Organisation, User, WebSession
 
 
@@ -266,7 +269,45 @@ class OutboxRepository(Protocol):
     def get(self, message_id: str) -> OutboxMessage | None: ...
     def list_recent(self, limit: int, *, organisation_id: str | None = None) -> list[OutboxMessage]: ...
     def list_for_recipient(self, recipient: str, limit: int) -> list[OutboxMessage]: ...
-    def set_status(self, message_id: str, status: str, at: datetime | None) -> None: ...
+    def list_for_related(self, organisation_id: str, related_id: str) -> list[OutboxMessage]:
+        """The messages about one request (or approval), oldest first."""
+        ...
+
+    def exists(self, dedupe_key: str) -> bool: ...
+    def set_status(
+        self, message_id: str, status: str, at: datetime | None, detail: str | None = None
+    ) -> None: ...
+
+
+class ReminderPolicyRepository(Protocol):
+    def add(self, policy: ReminderPolicy) -> None: ...
+    def save(self, policy: ReminderPolicy) -> None: ...
+    def get(self, organisation_id: str, policy_id: str) -> ReminderPolicy | None: ...
+    def list_for_organisation(self, organisation_id: str) -> list[ReminderPolicy]: ...
+    def clear_default(self, organisation_id: str) -> None: ...
+
+
+class ReminderRecordRepository(Protocol):
+    def add(self, record: ReminderRecord) -> None: ...
+    def list_for_request(self, organisation_id: str, request_id: str) -> list[ReminderRecord]: ...
+    def due_requests(self, now: datetime, today: date, limit: int) -> list[tuple[str, str]]:
+        """(organisation, request) pairs whose reminders are due, or that just became overdue."""
+        ...
+
+    def reschedule(self, organisation_id: str, policy_id: str | None, at: datetime) -> int: ...
+
+
+class ChargeRepository(Protocol):
+    def add(self, charge: Charge) -> None: ...
+    def list_for_request(self, organisation_id: str, request_id: str) -> list[Charge]: ...
+
+
+class MessageRenderer(Protocol):
+    """Message texts per template, channel and language (Danish default, English)."""
+
+    def render(
+        self, template: Template, channel: Channel, language: str, context: Mapping[str, Any]
+    ) -> Rendered: ...
 
 
 class MessageChannel(Protocol):
@@ -314,6 +355,10 @@ class UnitOfWork(Protocol):
     one_time_codes: OneTimeCodeRepository
     payer_sessions: PayerSessionRepository
     outbox: OutboxRepository
+    push_subscriptions: PushSubscriptionRepository
+    reminder_policies: ReminderPolicyRepository
+    reminders: ReminderRecordRepository
+    charges: ChargeRepository
     actor: Actor
     clock: Clock
     defer_commit: bool
@@ -434,4 +479,26 @@ class Providers(Protocol):
     def mandates(self) -> MandateProvider: ...
     def callbacks(self, key: str) -> CallbackProvider:
         """The provider behind ``/hooks/<key>``; ``NotSupported`` if it sends no callbacks."""
+        ...
+
+
+class PushSubscriptionRepository(Protocol):
+    """Payers' Web Push subscriptions: one row per (organisation, customer, endpoint)."""
+
+    def upsert(self, subscription: PushSubscription) -> PushSubscription:
+        """Store it; the same (organisation, customer, endpoint) again updates the keys and reactivates."""
+        ...
+
+    def get(self, subscription_id: str) -> PushSubscription | None: ...
+    def list_active_for_customer(self, organisation_id: str, customer_id: str) -> list[PushSubscription]: ...
+    def list_for_endpoint(self, endpoint: str) -> list[PushSubscription]: ...
+    def delete(self, subscription_id: str) -> None: ...
+    def mark_expired(self, subscription_id: str, at: datetime) -> None: ...
+
+
+class PushKeys(Protocol):
+    """The installation's VAPID key pair (RFC 8292), made on first need and stored."""
+
+    def public_key(self) -> str:
+        """The public key as base64url of the uncompressed P-256 point (the ``applicationServerKey``)."""
         ...

@@ -16,13 +16,16 @@ from betal.api.app import route_table
 from betal.bootstrap import Container
 from betal.domain.calendar import business_date
 from betal.domain.job import NewJob
+from betal.domain.notification import Channel
 from betal.domain.payment_method import Method
+from betal.domain.reminder import ReminderRule
 from betal.domain.tenancy import Principal, Role
 from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import CreatedOrganisation
 from betal.services.payment import begin_payment
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
 from betal.services.recurring import NewRecurringCollection, create_recurring_collection
+from betal.services.reminder_policy import PolicyInput, create_policy
 
 PARAM = re.compile(r"\{(\w+)\}")
 
@@ -95,6 +98,14 @@ def _make_recurring_collection(container: Container, org: CreatedOrganisation) -
         return create_recurring_collection(uow, _principal(org), data).id
 
 
+def _make_reminder_policy(container: Container, org: CreatedOrganisation) -> str:
+    data = PolicyInput(
+        "Strict", (ReminderRule(-3, (Channel.EMAIL,)), ReminderRule(10, (Channel.SMS,), 10_000))
+    )
+    with container.uow() as uow:
+        return create_policy(uow, _principal(org), data).id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
@@ -103,6 +114,7 @@ FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "payment_id": _make_payment,
     "collection_id": _make_recurring_collection,
     "attachment_id": _make_attachment,
+    "policy_id": _make_reminder_policy,
 }
 
 

@@ -279,11 +279,8 @@ class TestLargeImport:
             for n in range(5000)
         ]  # fmt: skip
         rows = bulk.parse_file(bulk.FileFormat.JSON, json.dumps(items).encode())
-        started = time.perf_counter()
         result = bulk.run_rows(container.uow, _owner(org), rows)
-        elapsed = time.perf_counter() - started
-        assert (result.created, result.failed) == (5000, 0)
-        assert elapsed < 5000 * 0.02, f"{elapsed:.1f} s for 5000 rows"
+        assert (result.created, result.failed) == (5000, 0)  # its speed is measured in bench/, not here
 
 
 class TestJob:

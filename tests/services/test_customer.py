@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from betal.bootstrap import Container
 from betal.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from betal.domain.notification import Channel
 from betal.domain.tenancy import Principal, Role
-from betal.services.customer import NewCustomer, create_customer, get_customer, list_customers
+from betal.services.customer import NewCustomer, Preferences, create_customer, get_customer, list_customers
 from betal.services.organisation import CreatedOrganisation
 from tests.services.receivables_support import owner
 
@@ -64,3 +65,63 @@ class TestCreateCustomer:
             assert get_customer(uow, viewer, mine.id) == mine
             with pytest.raises(NotFound):
                 get_customer(uow, owner(other_org), mine.id)
+
+
+class TestPreferences:
+    def test_language_and_channel_order_are_stored(
+        self, container: Container, org: CreatedOrganisation
+    ) -> None:
+        data = NewCustomer("Jens", email="jens@x.dk", phone="20304050")
+        with container.uow() as uow:
+            created = create_customer(
+                uow, container.cipher, owner(org), data, Preferences("EN", ["sms", "email"])
+            )
+        with container.uow() as uow:
+            stored = get_customer(uow, owner(org), created.id)
+        assert (stored.language, stored.notification_channels) == ("en", (Channel.SMS, Channel.EMAIL))
+        assert stored.channel_order() == (Channel.SMS, Channel.EMAIL)
+
+    def test_without_preferences_danish_and_the_default_order(
+        self, container: Container, org: CreatedOrganisation
+    ) -> None:
+        with container.uow() as uow:
+            created = create_customer(uow, container.cipher, owner(org), NewCustomer("Jens", email="j@x.dk"))
+        assert (created.language, created.notification_channels) == ("da", ())
+        assert created.channel_order() == (Channel.EMAIL, Channel.SMS, Channel.PUSH)
+
+    @pytest.mark.parametrize(
+        ("preferences", "field", "message"),
+        [
+            (Preferences("sv"), "language", "must be one of da, en"),
+            (Preferences(None, ["email", "fax"]), "notification_channels", "channels are email, sms, push"),
+            (Preferences(None, ["email", "email"]), "notification_channels", "a channel appears twice"),
+            (Preferences(None, ["sms"]), "notification_channels", "sms is listed, but the customer has no"),
+        ],
+    )  # fmt: skip
+    def test_bad_preferences_are_reported_with_the_other_fields(
+        self,
+        container: Container,
+        org: CreatedOrganisation,
+        preferences: Preferences,
+        field: str,
+        message: str,
+    ) -> None:
+        with container.uow() as uow, pytest.raises(InvalidInput) as info:
+            create_customer(uow, container.cipher, owner(org), NewCustomer("", email="j@x.dk"), preferences)
+        assert [(p.field, message in p.message) for p in info.value.errors] == [
+            ("name", False),
+            (field, True),
+        ]
+        with container.uow() as uow:
+            assert list_customers(uow, owner(org), after_id=None, limit=10) == []
+
+    def test_a_push_preference_needs_no_address(self, container: Container, org: CreatedOrganisation) -> None:
+        with container.uow() as uow:
+            created = create_customer(
+                uow,
+                container.cipher,
+                owner(org),
+                NewCustomer("Jens", phone="20304050"),
+                Preferences(None, ["push"]),
+            )
+        assert created.notification_channels == (Channel.PUSH,)

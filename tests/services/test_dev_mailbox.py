@@ -55,9 +55,9 @@ class TestRecentMessages:
         make_customer(container, other_org, "Bo Berg", email="bo@kunde.example")
         for destination in ("anna@kunde.example", "20 30 40 50", "bo@kunde.example", "nobody@x.example"):
             with container.uow() as uow:
-                inbox.request_code(uow, container.cipher, destination)
-        code = "Din kode til betal / Your betal code"
-        assert _subjects(container, org) == ["+4520304050: betal", f"anna@kunde.example: {code}"]
+                inbox.request_code(uow, container.cipher, container.renderer(), destination)
+        code = "Din kode til betal"
+        assert _subjects(container, org) == [f"+4520304050: {code}", f"anna@kunde.example: {code}"]
         assert _subjects(container, other_org) == [f"bo@kunde.example: {code}"]
         with container.uow() as uow:
             [sms, email] = dev_mailbox.recent_messages(uow, org.organisation.id)

@@ -109,7 +109,7 @@ def code_from_outbox(c: bootstrap.Container, recipient: str) -> str:
 
 def login(c: bootstrap.Container, destination: str) -> PayerSession:
     with c.uow() as uow:
-        sent = inbox.request_code(uow, c.cipher, destination)
+        sent = inbox.request_code(uow, c.cipher, c.renderer(), destination)
     code = code_from_outbox(c, sent.address)
     with c.uow() as uow:
         return inbox.verify_code(uow, c.cipher, destination, code)
@@ -144,7 +144,7 @@ def soeren(c: bootstrap.Container, hansen: CreatedOrganisation) -> Customer:
 
 def _request_code(c: bootstrap.Container, destination: str) -> inbox.Destination:
     with c.uow() as uow:
-        return inbox.request_code(uow, c.cipher, destination)
+        return inbox.request_code(uow, c.cipher, c.renderer(), destination)
 
 
 def _verify(c: bootstrap.Container, destination: str, code: str) -> PayerSession:
@@ -195,6 +195,19 @@ class TestRequestCode:
             [message] = uow.outbox.list_for_recipient("+4520123456", 5)
         assert message.channel is Channel.SMS
         assert _CODE.search(message.body_text)
+
+    def test_the_code_is_written_in_the_language_asked_in(
+        self, c: bootstrap.Container, soeren: Customer
+    ) -> None:
+        with c.uow() as uow:
+            inbox.request_code(uow, c.cipher, c.renderer(), EMAIL, language="en")
+        code = code_from_outbox(c, EMAIL)
+        with c.uow() as uow:
+            [message] = uow.outbox.list_for_recipient(EMAIL, 5)
+        assert message.subject == "Your betal code"
+        assert f"Your one-time code for the betal inbox is {code}." in message.body_text
+        assert message.body_html is not None
+        assert f'<p class="code">{code}</p>' in message.body_html
 
     def test_an_unknown_destination_gets_the_same_answer_and_nothing_is_sent(
         self, c: bootstrap.Container, soeren: Customer

@@ -16,6 +16,8 @@ PREFIXES = frozenset(
     {
         "org", "usr", "mem", "key", "cus", "preq", "pay", "man", "rcol", "sup", "sinv", "pord", "appr",
         "bfile", "stmt", "ent", "evt", "whe", "job", "aud", "agr", "msg", "ses", "del", "att", "otc", "out",
+        "psub",
+        "rpol", "rem", "chg",
     }
 )  # fmt: skip
 _PATTERN = re.compile(r"^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$")

@@ -60,14 +60,30 @@ class PaymentRequest:
     created_at: datetime
     updated_at: datetime
     recurring_collection_id: str | None = None
+    charges_minor: int = 0  # reminder fees, interest and compensation added under renteloven
+    reminder_policy_id: str | None = None  # None: the organisation's default policy
+    next_reminder_at: datetime | None = None  # when the reminder job looks at the request next
 
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
 
     @property
+    def total_due_minor(self) -> int:
+        """The amount plus the charges of late payment (each a line of its own, ``request_charges``)."""
+        return self.amount_minor + self.charges_minor
+
+    @property
     def outstanding_minor(self) -> int:
-        return max(0, self.amount_minor - self.paid_minor)
+        return max(0, self.total_due_minor - self.paid_minor)
+
+    @property
+    def principal_outstanding_minor(self) -> int:
+        """What is still owed of the amount itself, on which interest runs.
+
+        A payment covers the charges (fees, interest) before the amount, as Danish practice has it.
+        """
+        return max(0, self.amount_minor - max(0, self.paid_minor - self.charges_minor))
 
     @property
     def is_payable(self) -> bool:
@@ -108,7 +124,7 @@ def apply_payment(request: PaymentRequest, amount_minor: int, now: datetime) -> 
     over = amount_minor - applied
     paid = request.paid_minor + applied
     updated = replace(request, paid_minor=paid, overpaid_minor=request.overpaid_minor + over, updated_at=now)
-    if paid >= request.amount_minor:
+    if paid >= request.total_due_minor:
         return Application(move(updated, S.PAID, now), applied, over, True)
     if request.status is S.OPEN:
         updated = move(updated, S.PARTIALLY_PAID, now)

@@ -58,6 +58,11 @@ class Organisation:
     name: str
     cvr: str
     created_at: datetime
+    sender_name: str | None = None  # how messages to customers are signed; None: the name
+
+    @property
+    def display_sender(self) -> str:
+        return self.sender_name or self.name
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from betal.domain.customer import Customer, validate_email, validate_external_id, validate_phone
+from betal.domain.customer import (
+    Customer,
+    validate_email,
+    validate_external_id,
+    validate_phone,
+    validate_preferences,
+)
 from betal.domain.errors import Conflict, InvalidInput, NotFound
 from betal.domain.identifiers import mask_cpr, validate_cpr, validate_cvr
 from betal.domain.ids import new_id
+from betal.domain.notification import DEFAULT_LANGUAGE, Channel
 from betal.domain.tenancy import Permission, Principal
 from betal.domain.text import validate_name
 from betal.ports import Cipher, UnitOfWork
@@ -24,7 +31,32 @@ class NewCustomer:
     external_id: str | None = None
 
 
-def _clean(data: NewCustomer) -> NewCustomer:
+@dataclass(frozen=True)
+class Preferences:
+    """How the customer wants to hear from the organisation (the notifications issue, item 3)."""
+
+    language: str | None = None  # da (default) or en
+    notification_channels: Sequence[str] | None = None  # preferred first; None: e-mail, SMS, push
+
+
+_ADDRESSES = {Channel.EMAIL: ("email", "an e-mail address"), Channel.SMS: ("phone", "a phone number")}
+
+
+def _preferences(
+    data: NewCustomer, values: dict[str, str | None], preferences: Preferences
+) -> tuple[str, tuple[Channel, ...]]:
+    """The language and channel order; a channel listed must reach the customer (SMS needs a phone)."""
+    channels = preferences.notification_channels
+    language, order = validate_preferences(preferences.language, None if channels is None else list(channels))
+    for channel in (c for c in order if c in _ADDRESSES):
+        field, needs = _ADDRESSES[channel]
+        if values.get(field, getattr(data, field)) is None:
+            message = f"{channel.value} is listed, but the customer has no {field}: give {needs}"
+            raise InvalidInput(message, field="notification_channels")
+    return language, order
+
+
+def _clean(data: NewCustomer, preferences: Preferences) -> tuple[NewCustomer, str, tuple[Channel, ...]]:
     problems: list[InvalidInput] = []
     values: dict[str, str | None] = {}
     checks: dict[str, Callable[[str], str]] = {
@@ -41,15 +73,26 @@ def _clean(data: NewCustomer) -> NewCustomer:
             values[name] = None if raw is None else check(raw)
         except InvalidInput as exc:
             problems.append(exc)
+    language, channels = DEFAULT_LANGUAGE, tuple[Channel, ...]()
+    try:
+        language, channels = _preferences(data, values, preferences)
+    except InvalidInput as exc:
+        problems.append(exc)
     if problems:  # report every bad field at once
         errors = [p for exc in problems for p in exc.errors]
         raise InvalidInput("the customer has invalid fields", errors=errors)
-    return NewCustomer(**values)  # type: ignore[arg-type]
+    return NewCustomer(**values), language, channels  # type: ignore[arg-type]
 
 
-def create_customer(uow: UnitOfWork, cipher: Cipher, principal: Principal, data: NewCustomer) -> Customer:
+def create_customer(
+    uow: UnitOfWork,
+    cipher: Cipher,
+    principal: Principal,
+    data: NewCustomer,
+    preferences: Preferences = Preferences(),
+) -> Customer:
     principal.require(Permission.BILL)
-    clean = _clean(data)
+    clean, language, channels = _clean(data, preferences)
     if clean.email is None and clean.phone is None:
         raise InvalidInput("give an e-mail or a phone number so the customer can be notified", field="email")
     org = principal.organisation_id
@@ -67,6 +110,8 @@ def create_customer(uow: UnitOfWork, cipher: Cipher, principal: Principal, data:
         cvr=clean.cvr,
         external_id=clean.external_id,
         created_at=uow.clock.now(),
+        language=language,
+        notification_channels=channels,
     )
     uow.customers.add(
         customer,

@@ -13,7 +13,8 @@ lives ``CODE_TTL`` and dies after ``MAX_ATTEMPTS`` wrong tries; only the newest 
 counts. At most ``MAX_CODES`` requests per destination per ``CODE_WINDOW`` are served. The requests are
 counted in the audit log for known and unknown destinations alike, and the answer never says whether a
 destination belongs to a customer. Codes go to the outbox (``uow.outbox``) with a
-``notifications.deliver`` job that sends them by e-mail or SMS (or leaves them in the dev mailbox).
+``notifications.deliver`` job that sends them by e-mail or SMS (or leaves them in the dev mailbox), in the
+text of the ``inbox.login_code`` template in the language the payer asked in (Danish by default).
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from betal.domain.errors import InvalidInput, NotFound, RateLimited
 from betal.domain.ids import new_id
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.money import Money
-from betal.domain.notification import Channel, DeliveryStatus, OutboxMessage
+from betal.domain.notification import DEFAULT_LANGUAGE, Channel, DeliveryStatus, OutboxMessage, Template
 from betal.domain.payment import Payment, PaymentStatus
 from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest, RequestStatus
 from betal.domain.tenancy import Organisation
-from betal.ports import Cipher, Signer, UnitOfWork
+from betal.ports import Cipher, MessageRenderer, Signer, UnitOfWork
 from betal.services.notification import queue_message
 from betal.services.payment import REDIRECT_METHODS
 from betal.services.payment_request import request_from_token
@@ -95,27 +96,26 @@ def _check_code_rate(uow: UnitOfWork, target: str) -> None:
         )
 
 
-def _code_message(destination: Destination, code: str, code_id: str, now: datetime) -> OutboxMessage:
-    minutes = int(CODE_TTL.total_seconds() // 60)
-    if destination.channel is Channel.SMS:
-        subject = "betal"
-        body = f"Din kode til betal er {code}. Den gælder i {minutes} min. / Your betal code: {code}"
-    else:
-        subject = "Din kode til betal / Your betal code"
-        body = (
-            f"Din engangskode til indbakken i betal er {code}.\n"
-            f"Den gælder i {minutes} minutter. Har du ikke bedt om den, kan du se bort fra denne mail.\n\n"
-            f"Your one-time code for the betal inbox is {code}.\n"
-            f"It is valid for {minutes} minutes. If you did not ask for it, ignore this e-mail.\n"
-        )
+def _code_message(
+    renderer: MessageRenderer, destination: Destination, code: str, code_id: str, now: datetime, language: str
+) -> OutboxMessage:
+    context = {"code": code, "minutes": int(CODE_TTL.total_seconds() // 60), "sender_name": "betal"}
+    text = renderer.render(Template.LOGIN_CODE, destination.channel, language, context)
     return OutboxMessage(
         id=new_id("out"), organisation_id=None, channel=destination.channel,
-        recipient=destination.address, subject=subject, body_text=body, body_html=None,
+        recipient=destination.address, subject=text.subject, body_text=text.text, body_html=text.html,
         status=DeliveryStatus.QUEUED, created_at=now, related_id=code_id,
     )  # fmt: skip
 
 
-def request_code(uow: UnitOfWork, cipher: Cipher, destination: str) -> Destination:
+def request_code(
+    uow: UnitOfWork,
+    cipher: Cipher,
+    renderer: MessageRenderer,
+    destination: str,
+    *,
+    language: str = DEFAULT_LANGUAGE,
+) -> Destination:
     """Send a login code if a customer anywhere has this e-mail or phone; the same answer either way.
 
     Raises ``InvalidInput`` for text that is neither an e-mail address nor a phone number, and
@@ -134,7 +134,7 @@ def request_code(uow: UnitOfWork, cipher: Cipher, destination: str) -> Destinati
         uow.one_time_codes.add(
             OneTimeCode(code_id, dest.channel.value, dest.address, code_hash, 0, now + CODE_TTL, None, now)
         )
-        queue_message(uow, _code_message(dest, code, code_id, now))
+        queue_message(uow, _code_message(renderer, dest, code, code_id, now, language))
     uow.commit()
     return dest
 

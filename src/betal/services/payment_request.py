@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from betal.domain import payment_request as pr
@@ -12,15 +12,18 @@ from betal.domain.errors import InvalidInput, NotFound
 from betal.domain.events import AuditEntry, NewEvent
 from betal.domain.ids import new_id
 from betal.domain.inbox import Message
+from betal.domain.job import NewJob
 from betal.domain.money import currency as check_currency
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method, parse_methods, require_agreements
 from betal.domain.payment_request import PaymentRequest, RequestStatus
+from betal.domain.reminder import built_in, plan
 from betal.domain.tenancy import Permission, Principal
 from betal.formats import fi_line
 from betal.ports import Signer, UnitOfWork
 
 PAY_PURPOSE = "pay"
+NOTIFY_KIND = "notifications.request_created"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class NewPaymentRequest:
     allowed_methods: tuple[str, ...]
     reference: str | None = None
     recurring_collection_id: str | None = None
+    reminder_policy_id: str | None = None
     status: RequestStatus = RequestStatus.OPEN
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -109,12 +113,36 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
         paid_minor=0, overpaid_minor=0, refunded_minor=0, created_at=now, updated_at=now,
         recurring_collection_id=data.recurring_collection_id,
     )  # fmt: skip
+    if (
+        data.reminder_policy_id is not None
+        and uow.reminder_policies.get(org, data.reminder_policy_id) is None
+    ):
+        raise InvalidInput("no such reminder policy in this organisation", field="reminder_policy_id")
+    request = replace(request, reminder_policy_id=data.reminder_policy_id)
+    request = replace(request, next_reminder_at=first_reminder_at(uow, request))
     uow.payment_requests.add(request)
+    uow.enqueue(
+        NewJob(
+            NOTIFY_KIND,
+            {"organisation_id": org, "payment_request_id": request.id},
+            organisation_id=org,
+            dedupe_key=f"notify:{request.id}",
+        )
+    )
     uow.messages.add(Message(new_id("msg"), org, customer.id, request.id, description[:200], None, now))
     uow.audit(org, "payment_request.created", "payment_request", request.id, amount=data.amount_minor)
     uow.publish(NewEvent(org, "payment_request.created", snapshot(request)))
     uow.commit()
     return request
+
+
+def first_reminder_at(uow: UnitOfWork, request: PaymentRequest) -> datetime | None:
+    """When the reminder job first needs to look at a new request (its policy's first reminder)."""
+    policies = uow.reminder_policies.list_for_organisation(request.organisation_id)
+    policy = next((p for p in policies if p.id == request.reminder_policy_id), None)
+    policy = policy or next((p for p in policies if p.is_default), None)
+    policy = policy or built_in(request.organisation_id, request.created_at)
+    return plan(policy, request.due_date, request.created_at, {}, request.created_at).next_at
 
 
 @dataclass(frozen=True)

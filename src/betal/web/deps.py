@@ -9,9 +9,9 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 
 from betal.bootstrap import Container
-from betal.domain.errors import Forbidden
-from betal.domain.tenancy import Membership, Organisation, User, WebSession
-from betal.ports import Actor
+from betal.domain.errors import Forbidden, NotFound
+from betal.domain.tenancy import Membership, Organisation, Principal, User, WebSession
+from betal.ports import Actor, UnitOfWork
 from betal.services import user as user_service
 from betal.services import web_session as web_session_service
 from betal.web import cookies
@@ -74,6 +74,19 @@ def get_portal(request: Request, container: Annotated[Container, Depends(get_con
             raise LoginRequired(HOME)
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return portal
+
+
+def portal_principal(portal: Portal) -> Principal:
+    """The signed-in user acting in the organisation the session looks at, with their role there."""
+    role = next((m.role for o, m in portal.memberships if o.id == portal.session.organisation_id), None)
+    if role is None or portal.session.organisation_id is None:
+        raise NotFound("the session looks at no organisation", code="organisation.not_found")
+    return Principal(portal.session.organisation_id, role, "user", portal.user.id)
+
+
+def portal_uow(request: Request, portal: Portal) -> UnitOfWork:
+    """A unit of work whose audit entries name the signed-in user and the request."""
+    return portal.container.uow(actor(request, portal.user.id))
 
 
 def require_csrf(portal: Portal, token: str | None) -> None:

@@ -14,6 +14,7 @@ GLOBAL_TABLES = {
     "sandbox_objects",
     "one_time_codes",
     "payer_sessions",
+    "installation_keys",
 }
 
 

@@ -53,7 +53,7 @@ def add_customer(
 
 def ask_for_code(container: bootstrap.Container, destination: str) -> None:
     with container.uow() as uow:
-        request_code(uow, container.cipher, destination)
+        request_code(uow, container.cipher, container.renderer(), destination)
 
 
 class TestDeliverMessage:

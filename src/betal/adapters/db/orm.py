@@ -39,6 +39,7 @@ class OrganisationRow(Base):
     cvr: Mapped[str] = mapped_column(String(8), unique=True)
     last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime]
+    sender_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class UserRow(Base):

@@ -51,6 +51,8 @@ class CustomerRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(100))
     last_payer_account: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    notification_channels: Mapped[list[str]] = mapped_column(JSON_DOCUMENT, default=list)
 
 
 class PaymentRequestRow(Base):
@@ -78,6 +80,9 @@ class PaymentRequestRow(Base):
     recurring_collection_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    charges_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    reminder_policy_id: Mapped[str | None] = mapped_column(String(40))
+    next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class PaymentRow(Base):
@@ -227,6 +232,13 @@ class OutboxMessageRow(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
-    related_id: Mapped[str | None] = mapped_column(String(40))
+    related_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    template: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    customer_id: Mapped[str | None] = mapped_column(String(40))
+    reminder_id: Mapped[str | None] = mapped_column(String(40))
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    detail: Mapped[str | None] = mapped_column(String(300))
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON_DOCUMENT)

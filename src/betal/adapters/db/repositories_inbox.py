@@ -124,9 +124,25 @@ class SqlAlchemyOutboxRepository:
         )
         return [to_domain(OutboxMessage, r) for r in rows]
 
-    def set_status(self, message_id: str, status: str, at: datetime | None) -> None:
+    def list_for_related(self, organisation_id: str, related_id: str) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxMessageRow)
+            .where(
+                OutboxMessageRow.organisation_id == organisation_id, OutboxMessageRow.related_id == related_id
+            )
+            .order_by(OutboxMessageRow.id)
+        )
+        return [to_domain(OutboxMessage, r) for r in rows]
+
+    def exists(self, dedupe_key: str) -> bool:
+        query = select(OutboxMessageRow.id).where(OutboxMessageRow.dedupe_key == dedupe_key)
+        return self.session.scalars(query).first() is not None
+
+    def set_status(
+        self, message_id: str, status: str, at: datetime | None, detail: str | None = None
+    ) -> None:
         self.session.execute(
             update(OutboxMessageRow)
             .where(OutboxMessageRow.id == message_id)
-            .values(status=status, sent_at=at)
+            .values(status=status, sent_at=at, detail=None if detail is None else detail[:300])
         )

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from betal import ports
 from betal.adapters.db import repositories_inbox as ri
+from betal.adapters.db import repositories_push as rp
 from betal.adapters.db import repositories_receivables as rr
+from betal.adapters.db import repositories_reminders as rm
 from betal.adapters.db.idempotency import SqlAlchemyIdempotencyRepository
 from betal.adapters.db.orm import AuditRow, EventRow, JobRow, OrganisationRow
 from betal.adapters.db.repositories import (
@@ -75,6 +77,14 @@ class SqlAlchemyUnitOfWork:
         self.one_time_codes: ports.OneTimeCodeRepository = ri.SqlAlchemyOneTimeCodeRepository(self.session)
         self.payer_sessions: ports.PayerSessionRepository = ri.SqlAlchemyPayerSessionRepository(self.session)
         self.outbox: ports.OutboxRepository = ri.SqlAlchemyOutboxRepository(self.session)
+        self.push_subscriptions: ports.PushSubscriptionRepository = rp.SqlAlchemyPushSubscriptionRepository(
+            self.session
+        )
+        self.reminder_policies: ports.ReminderPolicyRepository = rm.SqlAlchemyReminderPolicyRepository(
+            self.session
+        )
+        self.reminders: ports.ReminderRecordRepository = rm.SqlAlchemyReminderRecordRepository(self.session)
+        self.charges: ports.ChargeRepository = rm.SqlAlchemyChargeRepository(self.session)
         return self
 
     def __exit__(

@@ -22,11 +22,13 @@ from betal.api.schemas.receivables import (
     PaymentRequestRead,
     RefundCreate,
 )
+from betal.api.schemas.reminder_policy import ChargeRead, ReminderRead
 from betal.bootstrap import Container
 from betal.domain.errors import InvalidInput
 from betal.domain.payment_request import PaymentRequest
 from betal.services import attachment as attachments
 from betal.services import customer as customers
+from betal.services import dunning
 from betal.services import mandate as mandates
 from betal.services import payment as payments
 from betal.services import payment_request as requests
@@ -50,10 +52,11 @@ def _read(container: Container, request: PaymentRequest) -> PaymentRequestRead:
 def create_customer(
     body: CustomerCreate, request: Request, uow: UowDep, principal: PrincipalDep, container: ContainerDep
 ) -> Response:
-    data = customers.NewCustomer(**body.model_dump())
+    data = customers.NewCustomer(**body.model_dump(exclude={"language", "notification_channels"}))
+    preferences = customers.Preferences(body.language, body.notification_channels)
 
     def action() -> tuple[int, object]:
-        created = customers.create_customer(uow, container.cipher, principal, data)
+        created = customers.create_customer(uow, container.cipher, principal, data, preferences)
         return respond(201, CustomerRead.model_validate(created))
 
     return run_idempotent(request, uow, principal, body, action)
@@ -87,6 +90,7 @@ def create_payment_request(
         customer_id=body.customer_id, amount_minor=body.amount, currency=body.currency,
         due_date=body.due_date, description=body.description, reference=body.reference,
         allowed_methods=tuple(m.value for m in body.allowed_methods),
+        reminder_policy_id=body.reminder_policy_id,
     )  # fmt: skip
     pdf = None if body.attachment is None else _decode_pdf(body.attachment.content_base64)
 
@@ -125,10 +129,14 @@ def get_payment_request(
     request_id: str, uow: UowDep, principal: PrincipalDep, container: ContainerDep
 ) -> PaymentRequestDetail:
     detail = requests.get_payment_request(uow, principal, request_id)
-    base = _read(container, detail.request)
+    overview = dunning.reminder_overview(uow, principal, request_id)
     return PaymentRequestDetail(
-        **base.model_dump(), payments=[PaymentRead.model_validate(p) for p in detail.payments]
-    )
+        **_read(container, detail.request).model_dump(), reminder_policy_id=detail.request.reminder_policy_id,
+        total_due=overview.amount_due.total_minor, outstanding=overview.amount_due.outstanding_minor,
+        charges=[ChargeRead.of(line) for line in overview.amount_due.lines],
+        payments=[PaymentRead.model_validate(p) for p in detail.payments],
+        reminders=[ReminderRead.of(r.record) for r in overview.handled],
+    )  # fmt: skip
 
 
 @router.post("/payment-requests/{request_id}/cancel", response_model=PaymentRequestRead)

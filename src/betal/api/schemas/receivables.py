@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from betal.api.schemas.base import AmountMinor, CurrencyCode, RequestModel, ResponseModel
+from betal.api.schemas.reminder_policy import ChargeRead, ReminderRead
 from betal.domain.payment_method import Method
 
 MethodName = Annotated[
@@ -22,6 +23,10 @@ class CustomerCreate(RequestModel):
     cpr: str | None = Field(default=None, max_length=11, description="stored encrypted, returned masked")
     cvr: str | None = Field(default=None, max_length=12)
     external_id: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=5, description="da (default) or en")
+    notification_channels: list[str] | None = Field(
+        default=None, max_length=3, description="email, sms, push in order of preference"
+    )
 
 
 class CustomerRead(ResponseModel):
@@ -32,6 +37,8 @@ class CustomerRead(ResponseModel):
     cpr: str | None = Field(validation_alias="cpr_masked", description="masked: DDMMYY-XXXX")
     cvr: str | None
     external_id: str | None
+    language: str
+    notification_channels: list[str] = Field(description="empty: e-mail, then SMS, then push")
     created_at: datetime
 
 
@@ -52,6 +59,9 @@ class PaymentRequestCreate(RequestModel):
     allowed_methods: list[MethodName] = Field(min_length=1, max_length=5)
     attachment: AttachmentUpload | None = Field(
         default=None, description="a PDF shown with the payer's message"
+    )
+    reminder_policy_id: str | None = Field(
+        default=None, max_length=40, description="the reminder policy; none: the organisation's default"
     )
 
 
@@ -89,8 +99,14 @@ class PaymentRequestRead(ResponseModel):
 
 
 class PaymentRequestDetail(PaymentRequestRead):
+    reminder_policy_id: str | None = Field(default=None, description="none: the organisation's default")
+    total_due: int = Field(default=0, description="the amount plus the charges of late payment")
+    outstanding: int = Field(default=0, description="what is still to pay of total_due")
+    charges: list[ChargeRead] = Field(default_factory=list, description="the lines of the amount due")
     payments: list[PaymentRead] = Field(default_factory=list)
-    reminders: list[dict[str, object]] = Field(default_factory=list, description="reminders sent")
+    reminders: list[ReminderRead] = Field(
+        default_factory=list, description="reminders handled: sent, or dropped with the reason"
+    )
 
 
 class RefundCreate(RequestModel):

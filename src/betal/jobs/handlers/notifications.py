@@ -6,16 +6,18 @@ Queued by ``services.notification.queue_message`` in the transaction that wrote 
 docs/notifications.md "Channels". ``deliver`` reads and records in fresh units of work around the send,
 leaving the job's own unit untouched (as ``provider_polling`` does), so a send is never inside a
 transaction. A retry answer raises and the engine retries with backoff; the last attempt records
-``failed``.
+``failed``, and a message that failed for good is queued on the customer's next channel (``fallback``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from betal.domain.notification import OutboxMessage
 from betal.jobs.registry import JobContext, PermanentError, handler
 from betal.ports import Actor, UnitOfWork
 from betal.services.notification import DELIVER_KIND, deliver
+from betal.services.notify import fallback
 
 
 @handler(DELIVER_KIND)
@@ -29,5 +31,11 @@ def deliver_message(ctx: JobContext) -> dict[str, Any]:
         return ctx.container.uow(actor)
 
     final = ctx.job.attempts >= ctx.job.max_attempts
-    status = deliver(new_uow, ctx.container.channels(), message_id, final_attempt=final)
+    renderer = ctx.container.renderer()
+
+    def next_channel(uow: UnitOfWork, failed: OutboxMessage) -> object:
+        return fallback(uow, renderer, failed)
+
+    channels = ctx.container.channels()
+    status = deliver(new_uow, channels, message_id, final_attempt=final, on_failure=next_channel)
     return {"message_id": message_id, "status": status.value}

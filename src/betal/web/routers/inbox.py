@@ -33,7 +33,8 @@ from betal.services.attachment import message_attachment
 from betal.services.payment_request import pay_url
 from betal.web import cookies
 from betal.web.deps import ContainerDep
-from betal.web.routers.pay import error_page, form_token_ok, page, payer_actor, pdf_response
+from betal.web.routers.pay import amount_due, error_page, form_token_ok, page, payer_actor, pdf_response
+from betal.web.templating import language_of
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 FormField = Annotated[str, Form()]
@@ -119,7 +120,9 @@ def login(
         return error_page(request, container, 403)
     try:
         with container.uow(payer_actor(request, "inbox")) as uow:
-            sent_to = inbox_service.request_code(uow, container.cipher, destination)
+            sent_to = inbox_service.request_code(
+                uow, container.cipher, container.renderer(), destination, language=language_of(request)
+            )
     except RateLimited as exc:
         return _login_form(
             request, container, destination=destination, error="rate_limited", status=429,
@@ -202,7 +205,8 @@ def message_page(request: Request, container: ContainerDep, message_id: str) -> 
     except NotFound:
         return error_page(request, container)
     link = None if detail.view is None else pay_url(container.signer, "", detail.view.request.id)
-    context = {"detail": detail, "view": detail.view, "pay_link": link}
+    due = None if detail.view is None else amount_due(container, request, detail.view)
+    context = {"detail": detail, "view": detail.view, "pay_link": link, "due": due}
     return _payer_page(request, container, payer, "inbox/message.html", context)
 
 

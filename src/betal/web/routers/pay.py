@@ -31,7 +31,7 @@ from betal.domain.payment import PaymentStatus
 from betal.domain.payment_method import Method
 from betal.domain.provider import ProviderError
 from betal.ports import Actor, UnitOfWork
-from betal.services import checkout
+from betal.services import checkout, dunning
 from betal.services import inbox as inbox_service
 from betal.services import receipt as receipt_service
 from betal.services.attachment import attachment_by_token
@@ -116,7 +116,14 @@ def pay_page(request: Request, container: ContainerDep, token: str) -> Response:
     view = _view(container, request, token)
     if view is None:
         return error_page(request, container)
-    return page(request, container, "pay/request.html", {"view": view, "token": token})
+    due = amount_due(container, request, view)
+    return page(request, container, "pay/request.html", {"view": view, "token": token, "due": due})
+
+
+def amount_due(container: Container, request: Request, view: RequestView) -> dunning.AmountDue:
+    """The lines of what the payer owes: the amount, and the fees and interest reminders added."""
+    with container.uow(payer_actor(request)) as uow:
+        return dunning.amount_due(uow, view.request)
 
 
 @router.post("/{token}/pay/{method}")

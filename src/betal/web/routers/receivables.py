@@ -22,17 +22,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from betal.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from betal.domain.errors import Conflict, FieldProblem, InvalidInput
 from betal.domain.money import Money, currency
 from betal.domain.payment_request import TRANSITIONS, PaymentRequest, RequestStatus
 from betal.domain.tenancy import Permission, Principal, permissions_of
 from betal.ports import UnitOfWork
 from betal.services import agreement as agreements
 from betal.services import customer as customers
+from betal.services import dunning
 from betal.services import mandate as mandates
 from betal.services import payment as payments
 from betal.services import payment_request as requests
-from betal.web.deps import Portal, PortalDep, actor, require_csrf
+from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
 from betal.web.templating import language_of, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -53,17 +54,6 @@ async def _form_data(request: Request) -> dict[str, Any]:
 FormData = Annotated[dict[str, Any], Depends(_form_data)]
 
 
-def _principal(portal: Portal) -> Principal:
-    role = next((m.role for o, m in portal.memberships if o.id == portal.session.organisation_id), None)
-    if role is None or portal.session.organisation_id is None:
-        raise NotFound("the session looks at no organisation", code="organisation.not_found")
-    return Principal(portal.session.organisation_id, role, "user", portal.user.id)
-
-
-def _uow(request: Request, portal: Portal) -> UnitOfWork:
-    return portal.container.uow(actor(request, portal.user.id))
-
-
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
     language = language_of(request)
 
@@ -72,7 +62,7 @@ def _page(request: Request, portal: Portal, page: str, status: int = 200, **cont
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
 
-    can_bill = Permission.BILL in permissions_of(_principal(portal).role)
+    can_bill = Permission.BILL in permissions_of(portal_principal(portal).role)
     values = {"portal": portal, "can_bill": can_bill, "money": money, **context}
     values["day"] = lambda d: format_date(d, "medium", locale=language)
     return render(request, f"receivables/{page}.html", values, status=status)
@@ -104,15 +94,15 @@ def _day(value: str | None, name: str, errors: dict[str, str]) -> date | None:
 
 @router.get("/customers")
 def customer_list(request: Request, portal: PortalDep, after: IdQuery = None) -> Response:
-    principal = _principal(portal)
-    with _uow(request, portal) as uow:
+    principal = portal_principal(portal)
+    with portal_uow(request, portal) as uow:
         found, next_after = _next(customers.list_customers(uow, principal, after_id=after, limit=PAGE + 1))
     return _page(request, portal, "customers", customers=found, next_after=next_after, after=after)
 
 
 @router.get("/customers/new")
 def customer_form(request: Request, portal: PortalDep) -> Response:
-    _principal(portal).require(Permission.BILL)
+    portal_principal(portal).require(Permission.BILL)
     return _page(request, portal, "customer_form", values={}, errors={})
 
 
@@ -121,9 +111,12 @@ def create_customer(request: Request, portal: PortalDep, form: FormData) -> Resp
     require_csrf(portal, form.get("csrf_token"))
     fields = ("email", "phone", "cpr", "cvr", "external_id")
     data = customers.NewCustomer(form.get("name", ""), **{k: form.get(k, "").strip() or None for k in fields})
+    order = [c for c in (form.get(f"channel_{n}", "") for n in (1, 2, 3)) if c]
+    preferences = customers.Preferences(form.get("language") or None, order or None)
     try:
-        with _uow(request, portal) as uow:
-            created = customers.create_customer(uow, portal.container.cipher, _principal(portal), data)
+        with portal_uow(request, portal) as uow:
+            principal = portal_principal(portal)
+            created = customers.create_customer(uow, portal.container.cipher, principal, data, preferences)
     except InvalidInput as exc:  # an e-mail error without an e-mail means: give an e-mail or a phone
         errors = {
             p.field: "contact" if (p.field, data.email) == ("email", None) else p.field for p in exc.errors
@@ -140,8 +133,8 @@ def create_customer(request: Request, portal: PortalDep, form: FormData) -> Resp
 def customer_detail(
     request: Request, portal: PortalDep, customer_id: str, notice: ShortQuery = None
 ) -> Response:
-    principal = _principal(portal)
-    with _uow(request, portal) as uow:
+    principal = portal_principal(portal)
+    with portal_uow(request, portal) as uow:
         customer = customers.get_customer(uow, principal, customer_id)
         billed = requests.list_payment_requests(
             uow, principal, status=None, customer_id=customer_id, after_id=None, limit=PAGE
@@ -171,11 +164,11 @@ def request_list(
     request: Request, portal: PortalDep, status: ShortQuery = None, customer: IdQuery = None,
     due_from: ShortQuery = None, due_to: ShortQuery = None, after: IdQuery = None,
 ) -> Response:  # fmt: skip
-    principal, errors = _principal(portal), dict[str, str]()
+    principal, errors = portal_principal(portal), dict[str, str]()
     due = (_day(due_from, "due_from", errors), _day(due_to, "due_to", errors))
     if status and status not in {s.value for s in RequestStatus}:
         errors["status"], status = "status", None
-    with _uow(request, portal) as uow:
+    with portal_uow(request, portal) as uow:
         found, next_after = _next(_filtered(uow, principal, status or None, customer or None, due, after))
         choices = customers.list_customers(uow, principal, after_id=None, limit=CHOICES)
         names = {c.id: c.name for c in choices}
@@ -242,9 +235,9 @@ def _new_request(form: dict[str, Any]) -> tuple[requests.NewPaymentRequest | Non
 def _request_form(
     request: Request, portal: Portal, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    principal = _principal(portal)
+    principal = portal_principal(portal)
     principal.require(Permission.BILL)
-    with _uow(request, portal) as uow:
+    with portal_uow(request, portal) as uow:
         methods = [a.method.value for a in agreements.list_agreements(uow, principal) if a.status == "active"]
         choices = customers.list_customers(uow, principal, after_id=None, limit=CHOICES)
     return _page(
@@ -264,8 +257,8 @@ def create_request(request: Request, portal: PortalDep, form: FormData) -> Respo
     data, errors = _new_request(form)
     if data is not None:
         try:
-            with _uow(request, portal) as uow:
-                created = requests.create_payment_request(uow, _principal(portal), data)
+            with portal_uow(request, portal) as uow:
+                created = requests.create_payment_request(uow, portal_principal(portal), data)
             return RedirectResponse(f"/app/payment-requests/{created.id}?notice=created", status_code=303)
         except InvalidInput as exc:
             errors = _request_errors(exc)
@@ -276,14 +269,16 @@ def create_request(request: Request, portal: PortalDep, form: FormData) -> Respo
 def request_detail(
     request: Request, portal: PortalDep, request_id: str, notice: ShortQuery = None
 ) -> Response:
-    principal = _principal(portal)
-    with _uow(request, portal) as uow:
+    principal = portal_principal(portal)
+    with portal_uow(request, portal) as uow:
         detail = requests.get_payment_request(uow, principal, request_id)
         customer = customers.get_customer(uow, principal, detail.request.customer_id)
         timeline = requests.request_timeline(uow, principal, request_id)
+        reminders = dunning.reminder_overview(uow, principal, request_id)
     return _page(
         request, portal, "request", payment_request=detail.request, payments=detail.payments,
         customer=customer, timeline=timeline.entries, actors=timeline.actor_names, notice=notice,
+        reminders=reminders,
         pay_url=requests.pay_url(portal.container.signer, portal.container.settings.base_url, request_id),
         can_cancel=RequestStatus.CANCELLED in TRANSITIONS[detail.request.status],
     )  # fmt: skip
@@ -294,8 +289,8 @@ def cancel_request(request: Request, portal: PortalDep, request_id: str, form: F
     require_csrf(portal, form.get("csrf_token"))
     notice = "cancelled"
     try:
-        with _uow(request, portal) as uow:
-            requests.cancel_payment_request(uow, _principal(portal), request_id)
+        with portal_uow(request, portal) as uow:
+            requests.cancel_payment_request(uow, portal_principal(portal), request_id)
     except Conflict:  # the state machine refuses: say so on the request's page
         notice = "cancel_refused"
     return RedirectResponse(f"/app/payment-requests/{request_id}?notice={notice}", status_code=303)
@@ -306,8 +301,8 @@ def cancel_request(request: Request, portal: PortalDep, request_id: str, form: F
 
 @router.get("/payments")
 def payment_list(request: Request, portal: PortalDep, after: IdQuery = None) -> Response:
-    principal = _principal(portal)
-    with _uow(request, portal) as uow:
+    principal = portal_principal(portal)
+    with portal_uow(request, portal) as uow:
         found = payments.list_payments(uow, principal, request_id=None, after_id=after, limit=PAGE + 1)
         shown, next_after = _next(found)
         names = _names(uow, principal, {p.customer_id for p in shown})
@@ -316,8 +311,8 @@ def payment_list(request: Request, portal: PortalDep, after: IdQuery = None) -> 
 
 @router.get("/mandates")
 def mandate_list(request: Request, portal: PortalDep, after: IdQuery = None) -> Response:
-    principal = _principal(portal)
-    with _uow(request, portal) as uow:
+    principal = portal_principal(portal)
+    with portal_uow(request, portal) as uow:
         found = mandates.list_mandates(uow, principal, customer_id=None, after_id=after, limit=PAGE + 1)
         shown, next_after = _next(found)
         names = _names(uow, principal, {m.customer_id for m in shown})
