@@ -20,6 +20,11 @@ class MandateStatus(StrEnum):
     REJECTED = "rejected"
 
 
+PAST = {  # the event of each move: mandate.activated (API.md), mandate.cancelled, mandate.rejected
+    MandateStatus.ACTIVE: "activated",
+    MandateStatus.CANCELLED: "cancelled",
+    MandateStatus.REJECTED: "rejected",
+}
 M = MandateStatus
 TRANSITIONS: dict[MandateStatus, frozenset[MandateStatus]] = {
     M.PENDING: frozenset({M.ACTIVE, M.REJECTED}),

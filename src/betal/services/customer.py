@@ -13,6 +13,7 @@ from betal.domain.customer import (
     validate_preferences,
 )
 from betal.domain.errors import Conflict, InvalidInput, NotFound
+from betal.domain.events import NewEvent
 from betal.domain.identifiers import mask_cpr, validate_cpr, validate_cvr
 from betal.domain.ids import new_id
 from betal.domain.notification import DEFAULT_LANGUAGE, Channel
@@ -119,8 +120,24 @@ def create_customer(
         cpr_index=None if clean.cpr is None else cipher.blind_index(clean.cpr),
     )
     uow.audit(org, "customer.created", "customer", customer.id)
+    uow.publish(NewEvent(org, "customer.created", customer_snapshot(customer)))
     uow.commit()
     return customer
+
+
+def customer_snapshot(customer: Customer) -> dict[str, object]:
+    """The customer as events and webhooks carry it (the CPR number only masked)."""
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "cpr": customer.cpr_masked,
+        "cvr": customer.cvr,
+        "external_id": customer.external_id,
+        "language": customer.language,
+        "notification_channels": [c.value for c in customer.notification_channels],
+    }
 
 
 def get_customer(uow: UnitOfWork, principal: Principal, customer_id: str) -> Customer:

@@ -21,7 +21,7 @@ from betal.domain import mandate as mandates
 from betal.domain.errors import Conflict, NotFound
 from betal.domain.events import NewEvent
 from betal.domain.ids import new_id
-from betal.domain.mandate import Mandate, MandateStatus
+from betal.domain.mandate import PAST, Mandate, MandateStatus
 from betal.domain.payment import PaymentStatus
 from betal.domain.payment_method import AgreementStatus, Method
 from betal.domain.payment_request import PaymentRequest
@@ -35,11 +35,6 @@ NewUow = Callable[[], UnitOfWork]
 PROVIDER = "betalingsservice"
 BS = Method.BETALINGSSERVICE
 CUSTOMER_NUMBERS = "betalingsservice.customer_no"  # the per-organisation counter of customer numbers
-PAST = {
-    MandateStatus.ACTIVE: "activated",
-    MandateStatus.CANCELLED: "cancelled",
-    MandateStatus.REJECTED: "rejected",
-}
 
 
 class InformationDelivery(Protocol):
@@ -72,6 +67,16 @@ class Offer:
 class Enrollment:
     mandate: Mandate
     redirect_url: str | None
+
+
+def mandate_snapshot(mandate: Mandate) -> dict[str, object]:
+    """The mandate as events and webhooks carry it."""
+    return {
+        "id": mandate.id,
+        "customer_id": mandate.customer_id,
+        "method": mandate.method.value,
+        "status": mandate.status.value,
+    }
 
 
 def enrollment_offer(uow: UnitOfWork, request: PaymentRequest) -> Offer:
@@ -116,6 +121,7 @@ def start_enrollment(
         uow.audit(
             org, "mandate.created", "mandate", mandate.id, method=BS.value, payment_request_id=request.id
         )
+        uow.publish(NewEvent(org, "mandate.created", mandate_snapshot(mandate)))
         uow.commit()
     creditor = {
         **agreement.config,
@@ -186,13 +192,7 @@ def apply_mandate_status(uow: UnitOfWork, result: ProviderMandate) -> Mandate | 
     uow.mandates.save(moved)
     action = f"mandate.{PAST[target]}"  # mandate.activated (API.md), mandate.cancelled, mandate.rejected
     uow.audit(moved.organisation_id, action, "mandate", moved.id, reference=result.reference)
-    event = {
-        "id": moved.id,
-        "customer_id": moved.customer_id,
-        "method": moved.method.value,
-        "status": target.value,
-    }
-    uow.publish(NewEvent(moved.organisation_id, action, event))
+    uow.publish(NewEvent(moved.organisation_id, action, mandate_snapshot(moved)))
     uow.commit()
     return moved
 

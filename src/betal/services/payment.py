@@ -57,6 +57,7 @@ def begin_payment(uow: UnitOfWork, request: PaymentRequest, method: Method, *, p
     )  # fmt: skip
     uow.payments.add(payment)
     uow.audit(request.organisation_id, "payment.initiated", "payment", payment.id, method=method.value)
+    uow.publish(NewEvent(request.organisation_id, "payment.initiated", payment_snapshot(payment)))
     uow.commit()
     return payment
 
@@ -122,8 +123,8 @@ def _apply_status(uow: UnitOfWork, payment: Payment, result: ProviderPayment) ->
     org = payment.organisation_id
     if moved.status is PaymentStatus.SUCCEEDED:
         _settle_request(uow, moved)
-    elif moved.status is PaymentStatus.FAILED:
-        uow.publish(NewEvent(org, "payment.failed", payment_snapshot(moved)))
+    else:  # pending, failed, cancelled
+        uow.publish(NewEvent(org, f"payment.{moved.status.value}", payment_snapshot(moved)))
     uow.audit(org, f"payment.{moved.status.value}", "payment", payment.id)
     uow.commit()
     return moved
@@ -144,6 +145,9 @@ def _settle_request(uow: UnitOfWork, payment: Payment) -> None:
     uow.publish(NewEvent(org, "payment.succeeded", data))
     if applied.became_paid:
         uow.publish(NewEvent(org, "payment_request.paid", request_snapshot(applied.request)))
+    elif applied.request.status is not request.status:  # open -> partially_paid
+        event = f"payment_request.{applied.request.status.value}"
+        uow.publish(NewEvent(org, event, request_snapshot(applied.request)))
 
 
 def get_payment(uow: UnitOfWork, principal: Principal, payment_id: str) -> Payment:
@@ -191,9 +195,13 @@ def refund_payment(
     uow.payments.save(refunded)
     request = uow.payment_requests.get(principal.organisation_id, payment.payment_request_id, for_update=True)
     assert request is not None
-    uow.payment_requests.save(pr.record_refund(request, amount, uow.clock.now()))
+    refunded_request = pr.record_refund(request, amount, uow.clock.now())
+    uow.payment_requests.save(refunded_request)
     data = payment_snapshot(refunded) | {"refund_amount": amount}
     uow.publish(NewEvent(principal.organisation_id, "payment.refunded", data))
+    uow.publish(
+        NewEvent(principal.organisation_id, "payment_request.refunded", request_snapshot(refunded_request))
+    )
     uow.audit(principal.organisation_id, "payment.refunded", "payment", payment_id, amount=amount)
     uow.commit()
     return refunded

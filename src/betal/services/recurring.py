@@ -40,7 +40,7 @@ from betal.domain.provider import (
 from betal.domain.recurring import CollectionStatus, Interval, RecurringCollection
 from betal.domain.tenancy import Permission, Principal, Role
 from betal.ports import Providers, UnitOfWork
-from betal.services.payment import record_provider_payment
+from betal.services.payment import payment_snapshot, record_provider_payment
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
 
 NewUow = Callable[[], UnitOfWork]
@@ -209,6 +209,7 @@ def _new_collection(uow: UnitOfWork, request_id: str, org: str) -> Payment:
     )  # fmt: skip
     uow.payments.add(payment)
     uow.audit(org, "payment.initiated", "payment", payment.id, method=BS.value)
+    uow.publish(NewEvent(org, "payment.initiated", payment_snapshot(payment)))
     return payment
 
 
