@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,11 @@ from betal.adapters.security import Argon2PasswordHasher
 from betal.api.app import create_app
 from betal.config import Settings
 from betal.services.organisation import CreatedOrganisation, create_organisation
+
+# Property tests check behaviour, not speed (bench/ does that): no per-example deadline, which a loaded
+# CI machine would turn into random failures.
+hypothesis_settings.register_profile("betal", deadline=None)
+hypothesis_settings.load_profile("betal")
 
 PG_ENV = "BETAL_TEST_POSTGRES_URL"
 PG_SKIP_REASON = "PostgreSQL tests need BETAL_TEST_POSTGRES_URL"

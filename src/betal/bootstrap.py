@@ -20,6 +20,8 @@ from betal.adapters.notify.templates import JinjaMessageRenderer
 from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
+from betal.adapters.webhook_http import HttpxWebhookTransport
+from betal.adapters.webhook_signing import StandardWebhooksSigner
 from betal.config import Settings
 from betal.domain.renteloven import ReferenceRate, default_rate_table, parse_rate_table
 from betal.ports import (
@@ -33,6 +35,8 @@ from betal.ports import (
     PushKeys,
     Signer,
     UnitOfWork,
+    WebhookSigner,
+    WebhookTransport,
 )
 
 _RENDERER = JinjaMessageRenderer()
@@ -49,6 +53,7 @@ class Container:
     signer: Signer
     providers: ConfiguredProviders
     extras: dict[str, object] = field(default_factory=dict)
+    webhook_timeout: float = 10.0  # seconds a receiver gets to answer one delivery
 
     def uow(self, actor: Actor = SYSTEM) -> UnitOfWork:
         return SqlAlchemyUnitOfWork(self.session_factory, self.clock, actor)
@@ -73,6 +78,14 @@ class Container:
     def renderer(self) -> MessageRenderer:
         """Message texts per template, channel and language (``adapters/notify/templates``)."""
         return _RENDERER
+
+    def webhook_transport(self) -> WebhookTransport:
+        """HTTP out to webhook receivers (no redirects, ``webhook_timeout``, bodies read to 64 KiB)."""
+        return HttpxWebhookTransport(timeout=self.webhook_timeout)
+
+    def webhook_signer(self) -> WebhookSigner:
+        """Standard Webhooks signatures (``standardwebhooks``)."""
+        return StandardWebhooksSigner()
 
     def reference_rates(self) -> tuple[ReferenceRate, ...]:
         """The renteloven § 5 rate table: ``BETAL_REFERENCE_RATES`` if set, else the one betal ships."""

@@ -36,6 +36,7 @@ from betal.domain.push import PushSubscription
 from betal.domain.recurring import RecurringCollection
 from betal.domain.reminder import ReminderPolicy
 from betal.domain.tenancy import ApiKey, Membership, Organisation, User, WebSession
+from betal.domain.webhook import DeliveryAttempt, StoredSecrets, WebhookDelivery, WebhookEndpoint
 
 
 class Clock(Protocol):
@@ -359,6 +360,8 @@ class UnitOfWork(Protocol):
     reminder_policies: ReminderPolicyRepository
     reminders: ReminderRecordRepository
     charges: ChargeRepository
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_deliveries: WebhookDeliveryRepository
     actor: Actor
     clock: Clock
     defer_commit: bool
@@ -501,4 +504,93 @@ class PushKeys(Protocol):
 
     def public_key(self) -> str:
         """The public key as base64url of the uncompressed P-256 point (the ``applicationServerKey``)."""
+        ...
+
+
+class WebhookEndpointRepository(Protocol):
+    """Webhook endpoints and their signing secrets (stored encrypted; ``StoredSecrets`` holds ciphertexts)."""
+
+    def add(self, endpoint: WebhookEndpoint, secrets: StoredSecrets) -> None: ...
+    def get(
+        self, organisation_id: str, endpoint_id: str, *, for_update: bool = False
+    ) -> WebhookEndpoint | None:
+        """The endpoint unless it was deleted."""
+        ...
+
+    def save(self, endpoint: WebhookEndpoint) -> None: ...
+    def list_page(self, organisation_id: str, after_id: str | None, limit: int) -> list[WebhookEndpoint]: ...
+    def secrets(self, endpoint_id: str) -> StoredSecrets: ...
+    def set_secrets(self, endpoint_id: str, secrets: StoredSecrets) -> None: ...
+
+
+class WebhookDeliveryRepository(Protocol):
+    """Deliveries (one event for one endpoint) and their attempts; deliveries are made by the unit of
+    work when events are written (one per active endpoint whose filter matches)."""
+
+    def get(
+        self, organisation_id: str, delivery_id: str, *, for_update: bool = False
+    ) -> WebhookDelivery | None: ...
+    def save(self, delivery: WebhookDelivery) -> None: ...
+    def list_page(
+        self, organisation_id: str, endpoint_id: str, *, status: str | None, after_id: str | None, limit: int
+    ) -> list[WebhookDelivery]:
+        """Newest first: ``after_id`` is the last id of the previous page."""
+        ...
+
+    def earliest_pending_before(self, endpoint_id: str, sequence: int) -> WebhookDelivery | None:
+        """The pending delivery of the lowest event sequence below ``sequence`` for the endpoint."""
+        ...
+
+    def cancel_pending(self, endpoint_id: str) -> int: ...
+    def undelivered_between(
+        self, organisation_id: str, endpoint_id: str, start: datetime, end: datetime, limit: int
+    ) -> list[WebhookDelivery]:
+        """Failed or cancelled deliveries created in [start, end), oldest first, locked until commit."""
+        ...
+
+    def event(self, organisation_id: str, event_id: str) -> Event | None: ...
+
+    def add_attempt(self, attempt: DeliveryAttempt) -> None: ...
+    def attempts_for(self, delivery_ids: Sequence[str]) -> list[DeliveryAttempt]:
+        """The attempts of these deliveries, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """One POST to a receiver: the bytes signed are the bytes sent."""
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    address: str | None = None  # connect to this checked address instead of resolving the host again
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """What the receiver answered, or why there was no answer (``status_code`` None, ``error`` set)."""
+
+    status_code: int | None
+    latency_ms: int
+    body: bytes = b""  # at most the transport's limit
+    error: str | None = None
+    retry_after: str | None = None
+    location: str | None = None
+
+
+class WebhookTransport(Protocol):
+    """HTTP out to webhook receivers: no redirects followed, a timeout, response bodies read to a limit."""
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        """The addresses ``host`` resolves to now (empty when it does not resolve)."""
+        ...
+
+    def post(self, request: WebhookRequest) -> WebhookResponse: ...
+
+
+class WebhookSigner(Protocol):
+    """Standard Webhooks signatures: ``v1,<base64 HMAC-SHA256 of id.timestamp.body>`` per secret."""
+
+    def sign(self, secrets: Sequence[str], message_id: str, timestamp: datetime, body: bytes) -> str:
+        """The ``webhook-signature`` header: one ``v1,`` entry per secret, space-separated."""
         ...

@@ -39,9 +39,11 @@ def _make_job(container: Container, org: CreatedOrganisation) -> str:
 
         return str(
             conn.execute(
-                text("SELECT id FROM jobs WHERE organisation_id = :o ORDER BY id DESC"),
+                text("SELECT id FROM jobs WHERE organisation_id = :o AND kind = 'system.probe'"),
                 {"o": org.organisation.id},
-            ).scalar_one()
+            )
+            .scalars()
+            .first()
         )
 
 
@@ -106,6 +108,21 @@ def _make_reminder_policy(container: Container, org: CreatedOrganisation) -> str
         return create_policy(uow, _principal(org), data).id
 
 
+def _make_webhook_endpoint(container: Container, org: CreatedOrganisation) -> str:
+    from tests.services.webhook_support import add_endpoint
+
+    return add_endpoint(container, org).endpoint.id
+
+
+def _make_webhook_delivery(container: Container, org: CreatedOrganisation) -> str:
+    """A delivery of one event to a new endpoint (no worker runs, so it stays pending)."""
+    from tests.services.webhook_support import add_endpoint, deliveries, publish
+
+    endpoint_id = add_endpoint(container, org).endpoint.id
+    publish(container, org, "payment.succeeded")
+    return deliveries(container, org, endpoint_id)[0].id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
@@ -115,6 +132,8 @@ FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "collection_id": _make_recurring_collection,
     "attachment_id": _make_attachment,
     "policy_id": _make_reminder_policy,
+    "endpoint_id": _make_webhook_endpoint,
+    "delivery_id": _make_webhook_delivery,
 }
 
 

@@ -18,6 +18,7 @@ PREFIXES = frozenset(
         "bfile", "stmt", "ent", "evt", "whe", "job", "aud", "agr", "msg", "ses", "del", "att", "otc", "out",
         "psub",
         "rpol", "rem", "chg",
+        "watt",
     }
 )  # fmt: skip
 _PATTERN = re.compile(r"^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$")

@@ -35,6 +35,7 @@ class Template(StrEnum):
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_REMINDER = "approval.reminder"
     LOGIN_CODE = "inbox.login_code"
+    WEBHOOK_DISABLED = "webhook.disabled"
 
 
 CUSTOMER_TEMPLATES = frozenset(

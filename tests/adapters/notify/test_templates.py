@@ -88,11 +88,24 @@ def login_context(**changes: Any) -> dict[str, Any]:
     return {"code": "042917", "minutes": 10, "sender_name": "betal"} | changes
 
 
+def webhook_context(**changes: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "sender_name": "betal",
+        "organisation_name": "Hansen & Co ApS",
+        "url": "https://books.hansen.dk/webhooks/betal",
+        "reason": "failing",
+        "endpoint_url": f"{BASE_URL}/app/webhooks/whe_01JQ3Z8K6V4N2B7C9D0E1F2G3H",
+    }
+    return context | changes
+
+
 def context_for(template: Template, **changes: Any) -> dict[str, Any]:
     if template in CUSTOMER:
         return customer_context(**changes)
     if template in APPROVAL:
         return approval_context(**changes)
+    if template is Template.WEBHOOK_DISABLED:
+        return webhook_context(**changes)
     return login_context(**changes)
 
 
@@ -218,6 +231,9 @@ class TestRender:
                 assert context["approve_url"] in body
                 assert format_money(context["total"], "EUR", language) in body
                 assert format_date(context["earliest_execution_date"], language) in body
+            elif template is Template.WEBHOOK_DISABLED:
+                assert context["endpoint_url"] in body
+                assert context["url"] in body
             else:
                 assert context["code"] in body
         if channel is not Channel.EMAIL:
@@ -380,4 +396,5 @@ REQUIRED = {
     Template.APPROVAL_REQUESTED: set(approval_context()),
     Template.APPROVAL_REMINDER: set(approval_context()),
     Template.LOGIN_CODE: set(login_context()),
+    Template.WEBHOOK_DISABLED: set(webhook_context()),
 }

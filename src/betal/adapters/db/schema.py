@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from betal.adapters.db import orm, orm_push, orm_receivables, orm_reminders
+from betal.adapters.db import orm, orm_push, orm_receivables, orm_reminders, orm_webhooks
 from betal.adapters.db.orm import Base
 
 metadata = Base.metadata
-MODULES = (orm, orm_receivables, orm_reminders, orm_push)
+MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks)

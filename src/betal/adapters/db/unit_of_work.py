@@ -18,6 +18,7 @@ from betal.adapters.db import repositories_inbox as ri
 from betal.adapters.db import repositories_push as rp
 from betal.adapters.db import repositories_receivables as rr
 from betal.adapters.db import repositories_reminders as rm
+from betal.adapters.db import repositories_webhooks as rw
 from betal.adapters.db.idempotency import SqlAlchemyIdempotencyRepository
 from betal.adapters.db.orm import AuditRow, EventRow, JobRow, OrganisationRow
 from betal.adapters.db.repositories import (
@@ -85,6 +86,12 @@ class SqlAlchemyUnitOfWork:
         )
         self.reminders: ports.ReminderRecordRepository = rm.SqlAlchemyReminderRecordRepository(self.session)
         self.charges: ports.ChargeRepository = rm.SqlAlchemyChargeRepository(self.session)
+        self.webhook_endpoints: ports.WebhookEndpointRepository = rw.SqlAlchemyWebhookEndpointRepository(
+            self.session
+        )
+        self.webhook_deliveries: ports.WebhookDeliveryRepository = rw.SqlAlchemyWebhookDeliveryRepository(
+            self.session
+        )
         return self
 
     def __exit__(
@@ -168,6 +175,7 @@ class SqlAlchemyUnitOfWork:
                     }
                 )
         self.session.execute(insert(EventRow), rows)
+        self._jobs.extend(rw.fan_out(self.session, rows, now))  # before _write_jobs: same commit
         self._events.clear()
 
     def _write_audit(self, now: Any) -> None:
