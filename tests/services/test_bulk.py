@@ -270,17 +270,17 @@ class TestRunRows:
 
 @pytest.mark.slow
 class TestLargeImport:
-    def test_five_thousand_rows_are_created(self, container: Container, org: CreatedOrganisation) -> None:
+    def test_a_thousand_rows_are_created(self, container: Container, org: CreatedOrganisation) -> None:
         customers = _customers(container, org)
         due = business_date(container.clock.now()) + timedelta(days=30)
         items = [
             {"customer_id": customers["C-1001"], "amount": 100 + n, "currency": "DKK",
              "due_date": due.isoformat(), "description": f"Faktura {n}", "allowed_methods": ["card"]}
-            for n in range(5000)
+            for n in range(1000)
         ]  # fmt: skip
         rows = bulk.parse_file(bulk.FileFormat.JSON, json.dumps(items).encode())
         result = bulk.run_rows(container.uow, _owner(org), rows)
-        assert (result.created, result.failed) == (5000, 0)  # its speed is measured in bench/, not here
+        assert (result.created, result.failed) == (1000, 0)  # its speed is for bench/ (issue 8), not here
 
 
 class TestJob:
