@@ -18,6 +18,7 @@ from betal.services.notification import deliver
 from betal.services.notify import Links
 from betal.services.organisation import CreatedOrganisation, create_organisation
 from betal.services.payment_request import cancel_payment_request
+from betal.services.reminder_policy import policy_for
 from tests.services.receivables_support import owner
 from tests.services.reminder_support import R, clocked, customer, policy, reminder_messages, request, state
 
@@ -218,7 +219,7 @@ class TestPolicies:
     def test_without_a_policy_the_built_in_one_applies(self, world: tuple) -> None:
         container, _, org = world
         with container.uow() as uow:
-            assert reminder.policy_for(uow, org.organisation.id, None).id == BUILT_IN_ID
+            assert policy_for(uow, org.organisation.id, None).id == BUILT_IN_ID
 
 
 def test_concurrent_runs_send_each_reminder_once(world: tuple) -> None:

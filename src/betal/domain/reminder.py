@@ -197,23 +197,40 @@ class Plan:
     next_at: datetime | None  # when the request needs looking at again; None: no reminders left
 
 
+def projected(
+    policy: ReminderPolicy, due: date, created_at: datetime, done: Mapping[str, date]
+) -> list[tuple[ReminderRule, date, datetime]]:
+    """Every reminder not yet handled, with its day and send time, in the policy's order.
+
+    An overdue reminder is timed from the one before it: from the day that one was handled, or for one
+    still to come, from its own projected day (as if it goes out on time). A reminder whose time had
+    passed when the request was created is left out.
+    """
+    out: list[tuple[ReminderRule, date, datetime]] = []
+    previous: tuple[ReminderRule, date] | None = None
+    for rule in policy.rules:
+        handled = done.get(rule.key)
+        day = handled if handled is not None else scheduled_day(rule, due, previous)
+        if rule.days > 0:
+            previous = (rule, day)
+        if handled is not None:
+            continue
+        at = local_time(day, policy.send_hour)
+        if at >= created_at:
+            out.append((rule, day, at))
+    return out
+
+
 def _pending(
     policy: ReminderPolicy, due: date, created_at: datetime, done: Mapping[str, date]
 ) -> list[tuple[ReminderRule, datetime]]:
-    """The reminders not yet handled with their send times, up to and including the next overdue one."""
+    """The reminders not yet handled with their send times, up to and including the next overdue one
+    (the one after it is timed from when this one actually goes out)."""
     pending: list[tuple[ReminderRule, datetime]] = []
-    previous: tuple[ReminderRule, date] | None = None
-    for rule in policy.rules:
-        if rule.key in done:
-            if rule.days > 0:
-                previous = (rule, done[rule.key])
-            continue
-        at = local_time(scheduled_day(rule, due, previous), policy.send_hour)
-        if at < created_at:
-            continue
+    for rule, _, at in projected(policy, due, created_at, done):
         pending.append((rule, at))
         if rule.days > 0:
-            break  # the next overdue reminder is timed from when this one goes out
+            break
     return pending
 
 

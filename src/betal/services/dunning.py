@@ -19,10 +19,10 @@ from betal.domain.errors import NotFound
 from betal.domain.money import Money
 from betal.domain.notification import OutboxMessage
 from betal.domain.payment_request import PaymentRequest
-from betal.domain.reminder import ReminderPolicy, ReminderRule, local_time, scheduled_day
+from betal.domain.reminder import ReminderPolicy, ReminderRule, projected
 from betal.domain.tenancy import Permission, Principal
 from betal.ports import UnitOfWork
-from betal.services.reminder import policy_for
+from betal.services.reminder_policy import policy_for
 
 AMOUNT = "amount"
 _ORDER = {ChargeKind.COMPENSATION: 0, ChargeKind.REMINDER_FEE: 1, ChargeKind.INTEREST: 2}
@@ -106,19 +106,10 @@ def planned_reminders(
     them; an overdue one counts from the one before it as if that goes out on its day."""
     if not request.is_payable:
         return []
-    planned: list[PlannedReminder] = []
-    previous: tuple[ReminderRule, date] | None = None
-    for rule in policy.rules:
-        if rule.key in done:
-            previous = (rule, done[rule.key]) if rule.days > 0 else previous
-            continue
-        day = scheduled_day(rule, request.due_date, previous)
-        at = local_time(day, policy.send_hour)
-        if at < request.created_at:
-            continue  # its time had passed when the request was made: never planned
-        planned.append(PlannedReminder(rule, day, at))
-        previous = (rule, day) if rule.days > 0 else previous
-    return planned
+    return [
+        PlannedReminder(rule, day, at)
+        for rule, day, at in projected(policy, request.due_date, request.created_at, done)
+    ]
 
 
 def reminder_overview(uow: UnitOfWork, principal: Principal, request_id: str) -> ReminderOverview:

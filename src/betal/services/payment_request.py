@@ -17,10 +17,11 @@ from betal.domain.money import currency as check_currency
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method, parse_methods, require_agreements
 from betal.domain.payment_request import PaymentRequest, RequestStatus
-from betal.domain.reminder import built_in, plan
+from betal.domain.reminder import plan
 from betal.domain.tenancy import Permission, Principal
 from betal.formats import fi_line
 from betal.ports import Signer, UnitOfWork
+from betal.services.reminder_policy import policy_for
 
 PAY_PURPOSE = "pay"
 NOTIFY_KIND = "notifications.request_created"
@@ -138,10 +139,7 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
 
 def first_reminder_at(uow: UnitOfWork, request: PaymentRequest) -> datetime | None:
     """When the reminder job first needs to look at a new request (its policy's first reminder)."""
-    policies = uow.reminder_policies.list_for_organisation(request.organisation_id)
-    policy = next((p for p in policies if p.id == request.reminder_policy_id), None)
-    policy = policy or next((p for p in policies if p.is_default), None)
-    policy = policy or built_in(request.organisation_id, request.created_at)
+    policy = policy_for(uow, request.organisation_id, request.reminder_policy_id)
     return plan(policy, request.due_date, request.created_at, {}, request.created_at).next_at
 
 

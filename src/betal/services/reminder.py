@@ -36,11 +36,12 @@ from betal.domain.events import NewEvent
 from betal.domain.ids import new_id
 from betal.domain.notification import Template
 from betal.domain.payment_request import PaymentRequest, RequestStatus
-from betal.domain.reminder import ReminderKind, ReminderPolicy, ReminderRule, built_in, plan
+from betal.domain.reminder import ReminderKind, ReminderPolicy, ReminderRule, plan
 from betal.domain.renteloven import ReferenceRate, interest_rate
 from betal.ports import MessageRenderer, UnitOfWork
 from betal.services.notify import Links, notify_customer, request_context
 from betal.services.payment_request import snapshot
+from betal.services.reminder_policy import policy_for
 
 BATCH = 200
 TEMPLATES = {
@@ -66,14 +67,6 @@ class RunReport:
     dropped: int = 0
     overdue: int = 0
     messages: int = 0
-
-
-def policy_for(uow: UnitOfWork, organisation_id: str, policy_id: str | None) -> ReminderPolicy:
-    """The request's policy, else the organisation's default, else the built-in default."""
-    policies = uow.reminder_policies.list_for_organisation(organisation_id)
-    chosen = next((p for p in policies if p.id == policy_id), None) if policy_id else None
-    chosen = chosen or next((p for p in policies if p.is_default), None)
-    return chosen or built_in(organisation_id, uow.clock.now())
 
 
 def _add_charges(

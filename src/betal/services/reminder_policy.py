@@ -51,6 +51,14 @@ def _has_own_default(policies: list[ReminderPolicy]) -> bool:
     return any(p.is_default for p in policies)
 
 
+def policy_for(uow: UnitOfWork, organisation_id: str, policy_id: str | None) -> ReminderPolicy:
+    """The request's policy, else the organisation's default, else the built-in default."""
+    policies = uow.reminder_policies.list_for_organisation(organisation_id)
+    chosen = next((p for p in policies if p.id == policy_id), None) if policy_id else None
+    chosen = chosen or next((p for p in policies if p.is_default), None)
+    return chosen or built_in(organisation_id, uow.clock.now())
+
+
 def list_policies(uow: UnitOfWork, principal: Principal) -> list[ReminderPolicy]:
     """The organisation's policies; the built-in one first while the organisation has no default."""
     principal.require(Permission.READ)
