@@ -17,6 +17,7 @@ from betal.domain.dunning import Charge, ReminderRecord
 from betal.domain.events import AuditEntry, Event, NewEvent
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.job import Job, NewJob
+from betal.domain.ledger import JournalDraft
 from betal.domain.mandate import Mandate
 from betal.domain.notification import Channel, OutboxMessage, Rendered, Template
 from betal.domain.payment import Payment
@@ -378,6 +379,9 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
     def publish(self, event: NewEvent) -> None: ...
     def enqueue(self, job: NewJob) -> None: ...
+    def post(self, draft: JournalDraft) -> None:
+        """Book a balanced journal entry in this unit's commit (``Unbalanced`` at once if it is not)."""
+
     def audit(
         self, organisation_id: str | None, action: str, target_type: str, target_id: str, **details: Any
     ) -> None: ...

@@ -19,6 +19,7 @@ PREFIXES = frozenset(
         "psub",
         "rpol", "rem", "chg",
         "watt",
+        "acc", "je", "pst", "mat",
     }
 )  # fmt: skip
 _PATTERN = re.compile(r"^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$")

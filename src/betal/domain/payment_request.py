@@ -63,6 +63,7 @@ class PaymentRequest:
     charges_minor: int = 0  # reminder fees, interest and compensation added under renteloven
     reminder_policy_id: str | None = None  # None: the organisation's default policy
     next_reminder_at: datetime | None = None  # when the reminder job looks at the request next
+    vat_minor: int = 0  # the output VAT included in ``amount_minor``, booked to its own account
 
     @property
     def amount(self) -> Money:

@@ -6,6 +6,7 @@ from betal.adapters.db.schema import metadata as _metadata
 from betal.adapters.db.types import UtcDateTime
 
 GLOBAL_TABLES = {
+    "fx_rates",
     "users",
     "job_schedules",
     "web_sessions",

@@ -81,6 +81,7 @@ class PaymentRequestRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     charges_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     reminder_policy_id: Mapped[str | None] = mapped_column(String(40))
     next_reminder_at: Mapped[datetime | None] = mapped_column(index=True)
 

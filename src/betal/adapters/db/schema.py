@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from betal.adapters.db import orm, orm_push, orm_receivables, orm_reminders, orm_webhooks
+from betal.adapters.db import (
+    orm,
+    orm_banking,
+    orm_ledger,
+    orm_push,
+    orm_receivables,
+    orm_reminders,
+    orm_webhooks,
+)
 from betal.adapters.db.orm import Base
 
 metadata = Base.metadata
-MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks)
+MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks, orm_ledger, orm_banking)

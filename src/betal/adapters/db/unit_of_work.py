@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from betal import ports
 from betal.adapters.db import repositories_inbox as ri
+from betal.adapters.db import repositories_ledger as rl
 from betal.adapters.db import repositories_push as rp
 from betal.adapters.db import repositories_receivables as rr
 from betal.adapters.db import repositories_reminders as rm
@@ -35,6 +36,7 @@ from betal.adapters.db.upsert import insert_for
 from betal.domain.events import NewEvent
 from betal.domain.ids import new_id
 from betal.domain.job import JobStatus, NewJob
+from betal.domain.ledger import JournalDraft, check_balanced
 from betal.ports import SYSTEM, Actor, Clock
 
 
@@ -47,6 +49,7 @@ class SqlAlchemyUnitOfWork:
         self._events: list[NewEvent] = []
         self._audit: list[dict[str, Any]] = []
         self._jobs: list[NewJob] = []
+        self._journal: list[JournalDraft] = []
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -106,6 +109,11 @@ class SqlAlchemyUnitOfWork:
     def enqueue(self, job: NewJob) -> None:
         self._jobs.append(job)
 
+    def post(self, draft: JournalDraft) -> None:
+        """Book ``draft`` in this commit; an unbalanced draft is refused here, before anything is written."""
+        check_balanced(draft.lines)
+        self._journal.append(draft)
+
     def audit(
         self, organisation_id: str | None, action: str, target_type: str, target_id: str, **details: Any
     ) -> None:
@@ -125,6 +133,7 @@ class SqlAlchemyUnitOfWork:
         now = self.clock.now()
         self._write_events(now)
         self._write_audit(now)
+        self._write_journal(now)
         self._write_jobs(now)
         self.session.flush()
 
@@ -142,6 +151,7 @@ class SqlAlchemyUnitOfWork:
         self._events.clear()
         self._audit.clear()
         self._jobs.clear()
+        self._journal.clear()
         self.session.rollback()
 
     def _write_events(self, now: Any) -> None:
@@ -177,6 +187,11 @@ class SqlAlchemyUnitOfWork:
         self.session.execute(insert(EventRow), rows)
         self._jobs.extend(rw.fan_out(self.session, rows, now))  # before _write_jobs: same commit
         self._events.clear()
+
+    def _write_journal(self, now: Any) -> None:
+        if self._journal:
+            rl.write_entries(self.session, self._journal, now)
+            self._journal.clear()
 
     def _write_audit(self, now: Any) -> None:
         if not self._audit:
