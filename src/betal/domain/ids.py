@@ -20,6 +20,7 @@ PREFIXES = frozenset(
         "rpol", "rem", "chg",
         "watt",
         "acc", "je", "pst", "mat",
+        "sbc", "sdoc", "apol", "adec", "plan", "use",
     }
 )  # fmt: skip
 _PATTERN = re.compile(r"^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$")

@@ -6,6 +6,7 @@ from betal.adapters.db import (
     orm,
     orm_banking,
     orm_ledger,
+    orm_payables,
     orm_push,
     orm_receivables,
     orm_reminders,
@@ -14,4 +15,4 @@ from betal.adapters.db import (
 from betal.adapters.db.orm import Base
 
 metadata = Base.metadata
-MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks, orm_ledger, orm_banking)
+MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks, orm_ledger, orm_banking, orm_payables)
