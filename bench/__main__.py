@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bench import webhooks
+from bench import reconciliation, webhooks
 
 
 def main() -> None:
     webhooks.main([])
+    reconciliation.main([])
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ from betal.adapters.db.unit_of_work import SqlAlchemyUnitOfWork
 from betal.adapters.notify import NotifyChannels, build_channels
 from betal.adapters.notify.push import VapidKeyStore
 from betal.adapters.notify.templates import JinjaMessageRenderer
+from betal.adapters.providers.bank_files import HttpBankFiles
 from betal.adapters.providers.registry import ConfiguredProviders
 from betal.adapters.security import Argon2PasswordHasher
 from betal.adapters.signing import ItsdangerousSigner
@@ -27,6 +29,7 @@ from betal.domain.renteloven import ReferenceRate, default_rate_table, parse_rat
 from betal.ports import (
     SYSTEM,
     Actor,
+    BankFiles,
     Cipher,
     Clock,
     JobQueue,
@@ -63,6 +66,13 @@ class Container:
 
     def sandbox_store(self) -> SandboxStore:
         return SandboxStore(self.session_factory, self.clock)
+
+    def bank_files(self) -> BankFiles:
+        """The bank's host-to-host file service (``BETAL_BANK_FILES_URL``; else the sandbox bank), built
+        on first use and kept in ``extras["bank_files"]``, where another ``BankFiles`` may be put instead."""
+        if "bank_files" not in self.extras:
+            self.extras["bank_files"] = HttpBankFiles(self.settings)
+        return cast(BankFiles, self.extras["bank_files"])
 
     def channels(self) -> NotifyChannels:
         """The notification channels the settings configure (SMTP, SMS gateway, Web Push; else the dev

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # and points every provider at betal's own simulators under {base_url}/sandbox/<key>.
     provider_urls: dict[str, str] = Field(default_factory=dict)
     provider_credentials: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # The bank's host-to-host file API (pain.001 out, pain.002 and camt.053 in); unset means the sandbox
+    # bank under {base_url}/sandbox/bank in sandbox mode, and is required in live mode.
+    bank_files_url: str | None = None
     log_level: str = "INFO"
     # renteloven § 5: a CSV of Nationalbanken's reference rates (effective_from,rate_percent) replacing the
     # table betal ships (docs/notifications.md "Interest").

@@ -5,24 +5,36 @@ Adapters implement these Protocols; services receive them by parameter and never
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from betal.domain.approval import ApprovalDecision, ApprovalPolicy, ApprovalRequest
+from betal.domain.banking import BankStatement, Match, MatchStatus, StatementEntry
 from betal.domain.customer import Customer
 from betal.domain.delivery import DeliveryResult
 from betal.domain.dunning import Charge, ReminderRecord
 from betal.domain.events import AuditEntry, Event, NewEvent
+from betal.domain.fx import Rate
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.job import Job, NewJob
-from betal.domain.ledger import JournalDraft
+from betal.domain.ledger import Account, AccountRole, JournalDraft, JournalEntry
 from betal.domain.mandate import Mandate
 from betal.domain.notification import Channel, OutboxMessage, Rendered, Template
+from betal.domain.payables import (
+    PaymentOrder,
+    Supplier,
+    SupplierBankChange,
+    SupplierDocument,
+    SupplierInvoice,
+)
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method
 from betal.domain.payment_request import PaymentRequest
+from betal.domain.posting import Held
 from betal.domain.provider import (
     Capability,
     CreateMandate,
@@ -34,9 +46,11 @@ from betal.domain.provider import (
     ProviderRefund,
 )
 from betal.domain.push import PushSubscription
+from betal.domain.reconciliation import OpenPayment, OpenRequest
 from betal.domain.recurring import RecurringCollection
 from betal.domain.reminder import ReminderPolicy
 from betal.domain.tenancy import ApiKey, Membership, Organisation, User, WebSession
+from betal.domain.trial_balance import AccountTotal
 from betal.domain.webhook import DeliveryAttempt, StoredSecrets, WebhookDelivery, WebhookEndpoint
 
 
@@ -304,6 +318,231 @@ class ChargeRepository(Protocol):
     def list_for_request(self, organisation_id: str, request_id: str) -> list[Charge]: ...
 
 
+class SupplierRepository(Protocol):
+    def add(self, supplier: Supplier) -> None: ...
+    def save(self, supplier: Supplier) -> None: ...
+    def get(self, organisation_id: str, supplier_id: str, *, for_update: bool = False) -> Supplier | None: ...
+    def list_page(self, organisation_id: str, after_id: str | None, limit: int) -> list[Supplier]: ...
+    def find_by_cvr(self, organisation_id: str, cvr: str) -> Supplier | None: ...
+    def find_by_name(self, organisation_id: str, name: str) -> Supplier | None:
+        """The oldest supplier with this name, ignoring case."""
+        ...
+
+    def add_bank_change(self, change: SupplierBankChange) -> None: ...
+    def bank_changes(self, organisation_id: str, supplier_id: str) -> list[SupplierBankChange]:
+        """Newest first."""
+        ...
+
+
+class SupplierInvoiceRepository(Protocol):
+    def add(self, invoice: SupplierInvoice) -> None:
+        """Insert; ``Conflict`` (``supplier_invoice.duplicate``) when the supplier's number is taken."""
+        ...
+
+    def save(self, invoice: SupplierInvoice) -> None: ...
+    def get(
+        self, organisation_id: str, invoice_id: str, *, for_update: bool = False
+    ) -> SupplierInvoice | None: ...
+    def get_by_number(
+        self, organisation_id: str, supplier_id: str, invoice_number: str
+    ) -> SupplierInvoice | None: ...
+    def list_page(
+        self, organisation_id: str, *, status: str | None, supplier_id: str | None, after_id: str | None,
+        limit: int,
+    ) -> list[SupplierInvoice]: ...  # fmt: skip
+
+
+class SupplierDocumentRepository(Protocol):
+    def add(self, document: SupplierDocument, content: bytes) -> None: ...
+    def list_for_invoice(self, organisation_id: str, invoice_id: str) -> list[SupplierDocument]: ...
+    def content(
+        self, organisation_id: str, invoice_id: str, document_id: str
+    ) -> tuple[SupplierDocument, bytes] | None: ...
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    """Which journal entries a list or an export covers (every bound inclusive)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    source_type: str | None = None
+    source_id: str | None = None
+
+
+class LedgerRepository(Protocol):
+    def chart(self, organisation_id: str, now: datetime) -> list[Account]:
+        """The organisation's accounts by code, creating the default chart on first use."""
+        ...
+
+    def rename_account(self, organisation_id: str, account_id: str, name: str) -> None: ...
+    def get_entry(self, organisation_id: str, entry_id: str) -> JournalEntry | None: ...
+    def list_entries(
+        self, organisation_id: str, query: JournalFilter, *, after_number: int | None, limit: int,
+        newest_first: bool = True,
+    ) -> list[JournalEntry]:  # fmt: skip
+        """Entries with their postings, by number; ``after_number`` continues a page in that order."""
+        ...
+
+    def last_number(self, organisation_id: str) -> int: ...
+    def for_source(self, organisation_id: str, source_type: str, source_id: str) -> list[JournalEntry]: ...
+    def reversed_by(self, organisation_id: str, entry_id: str) -> str | None:
+        """The id of the entry that reverses ``entry_id``, if any."""
+        ...
+
+    def reversals(self, organisation_id: str, entry_ids: Sequence[str]) -> dict[str, str]:
+        """Of ``entry_ids``, those reversed: entry id -> the reversing entry's id."""
+        ...
+
+    def totals(self, organisation_id: str, as_of: date) -> list[AccountTotal]:
+        """Per account and currency, the postings dated on or before ``as_of``."""
+        ...
+
+    def base_movements(
+        self, organisation_id: str, roles: Sequence[AccountRole], start: date, end: date
+    ) -> list[tuple[AccountRole, date | None, int]]:
+        """DKK value posted per role: before ``start`` (day ``None``), then per day up to ``end``."""
+        ...
+
+    def held(
+        self, organisation_id: str, role: AccountRole, currency: str, sources: Sequence[tuple[str, str]]
+    ) -> Held:
+        """What the entries of ``sources`` (type, id) left on the role's account: amount and DKK value."""
+        ...
+
+    def rate(self, currency: str, day: date) -> Decimal | None:
+        """DKK per unit of ``currency`` by the latest ECB reference rate on or before ``day``."""
+        ...
+
+    def open_requests(
+        self, organisation_id: str, created_before: datetime
+    ) -> list[tuple[PaymentRequest, str]]:
+        """Payable requests created before the time, each with its customer's name."""
+        ...
+
+
+class PaymentOrderRepository(Protocol):
+    def add(self, order: PaymentOrder) -> None: ...
+    def save(self, order: PaymentOrder) -> None: ...
+    def get(
+        self, organisation_id: str, order_id: str, *, for_update: bool = False
+    ) -> PaymentOrder | None: ...
+    def get_many(
+        self, organisation_id: str, order_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[PaymentOrder]:
+        """The organisation's orders among ``order_ids``, in the order asked (unknown ids left out)."""
+        ...
+
+    def list_page(
+        self, organisation_id: str, *, status: str | None, after_id: str | None, limit: int
+    ) -> list[PaymentOrder]: ...
+    def active_for_invoice(self, organisation_id: str, invoice_id: str) -> list[PaymentOrder]:
+        """The invoice's orders that are neither cancelled nor failed."""
+        ...
+
+    def awaiting_until(self, day: date, limit: int) -> list[PaymentOrder]:
+        """Orders of every organisation awaiting approval that execute on or before ``day``."""
+        ...
+
+
+class ApprovalPolicyRepository(Protocol):
+    def get(self, organisation_id: str) -> ApprovalPolicy | None: ...
+    def save(self, policy: ApprovalPolicy) -> None:
+        """Insert the organisation's policy or replace the one it has."""
+        ...
+
+
+class ApprovalRequestRepository(Protocol):
+    def add(self, request: ApprovalRequest) -> None: ...
+    def get(self, organisation_id: str, request_id: str) -> ApprovalRequest | None: ...
+    def current_for_order(self, organisation_id: str, order_id: str) -> ApprovalRequest | None:
+        """The newest request that lists the order."""
+        ...
+
+    def list_recent(self, organisation_id: str, limit: int) -> list[ApprovalRequest]: ...
+    def use_link(self, organisation_id: str, link_id: str, at: datetime) -> bool:
+        """Record a signed link's single use; False when it was used before."""
+        ...
+
+    def link_used(self, link_id: str) -> bool: ...
+
+
+class ApprovalDecisionRepository(Protocol):
+    def add(self, decision: ApprovalDecision) -> None: ...
+    def list_for_orders(self, organisation_id: str, order_ids: Sequence[str]) -> list[ApprovalDecision]:
+        """Every decision on these orders, in every round, oldest first."""
+        ...
+
+
+class FxRateRepository(Protocol):
+    """Reference rates by source (``ECB``): 1 EUR = ``value`` units of the quote currency on a day."""
+
+    def between(
+        self, source: str, start: date, end: date, currencies: Collection[str] | None = None
+    ) -> list[Rate]: ...
+    def add(self, source: str, rates: Sequence[Rate], now: datetime) -> None: ...
+    def change(self, source: str, rate: Rate) -> None: ...
+
+
+class BankStatementRepository(Protocol):
+    def add(self, statement: BankStatement) -> None: ...
+    def get(self, organisation_id: str, statement_id: str) -> BankStatement | None: ...
+    def get_by_sha256(self, organisation_id: str, sha256: str) -> BankStatement | None: ...
+    def list_page(self, organisation_id: str, after_id: str | None, limit: int) -> list[BankStatement]:
+        """Newest first: ``after_id`` is the last id of the previous page."""
+        ...
+
+
+class StatementEntryRepository(Protocol):
+    def add_many(self, entries: Sequence[StatementEntry]) -> None: ...
+    def existing_keys(self, organisation_id: str, account: str, keys: Sequence[str]) -> set[str]:
+        """Which of these dedupe keys the account already has an entry for."""
+        ...
+
+    def get(
+        self, organisation_id: str, entry_id: str, *, for_update: bool = False
+    ) -> StatementEntry | None: ...
+    def list_for_statement(
+        self, organisation_id: str, statement_id: str, after_id: str | None, limit: int
+    ) -> list[StatementEntry]: ...
+    def list_unmatched(self, organisation_id: str, after_id: str | None, limit: int) -> list[StatementEntry]:
+        """Entries with money not yet matched (unmatched or partly matched), oldest first."""
+        ...
+
+    def counts(self, organisation_id: str, statement_id: str) -> dict[str, int]: ...
+    def set_match_states(self, changes: Sequence[tuple[str, MatchStatus, int]]) -> None:
+        """(entry id, match status, amount matched) for each entry changed."""
+        ...
+
+
+class MatchRepository(Protocol):
+    """Matches, and what reconciliation reads and writes in bulk on the receivables tables."""
+
+    def add_many(self, matches: Sequence[Match]) -> None: ...
+    def get(self, organisation_id: str, match_id: str, *, for_update: bool = False) -> Match | None: ...
+    def save(self, match: Match) -> None: ...
+    def list_page(
+        self, organisation_id: str, *, entry_ids: Sequence[str] | None, after_id: str | None, limit: int
+    ) -> list[Match]: ...
+    def open_requests(self, organisation_id: str, currencies: Collection[str]) -> list[OpenRequest]:
+        """Every payable request still owing something in these currencies (one query)."""
+        ...
+
+    def requests_by_ids(self, organisation_id: str, request_ids: Sequence[str]) -> list[OpenRequest]: ...
+    def unsettled_payments(self, organisation_id: str, payment_ids: Sequence[str]) -> list[OpenPayment]:
+        """Succeeded provider payments among the ids whose money no bank credit has brought yet."""
+        ...
+
+    def unsettled_collections(self, organisation_id: str) -> list[OpenPayment]: ...
+    def lock_requests(self, organisation_id: str, request_ids: Sequence[str]) -> list[PaymentRequest]:
+        """The requests as they are now, locked until commit (in id order)."""
+        ...
+
+    def save_requests(self, requests: Sequence[PaymentRequest]) -> None: ...
+    def set_payer_accounts(self, accounts: Mapping[str, str]) -> None: ...
+    def add_payments(self, payments: Sequence[Payment]) -> None: ...
+
+
 class MessageRenderer(Protocol):
     """Message texts per template, channel and language (Danish default, English)."""
 
@@ -363,6 +602,18 @@ class UnitOfWork(Protocol):
     charges: ChargeRepository
     webhook_endpoints: WebhookEndpointRepository
     webhook_deliveries: WebhookDeliveryRepository
+    bank_statements: BankStatementRepository
+    statement_entries: StatementEntryRepository
+    matches: MatchRepository
+    ledger: LedgerRepository
+    suppliers: SupplierRepository
+    supplier_invoices: SupplierInvoiceRepository
+    supplier_documents: SupplierDocumentRepository
+    payment_orders: PaymentOrderRepository
+    approval_policies: ApprovalPolicyRepository
+    approval_requests: ApprovalRequestRepository
+    approval_decisions: ApprovalDecisionRepository
+    fx_rates: FxRateRepository
     actor: Actor
     clock: Clock
     defer_commit: bool
@@ -477,6 +728,25 @@ class CallbackProvider(Protocol):
         ...
 
     def get_payment(self, reference: str) -> ProviderPayment: ...
+
+
+class BankFiles(Protocol):
+    """The bank's host-to-host file service: payment files in, status reports and statements out.
+
+    ``submit`` is safe to retry with the same ``idempotency_key``: the bank books a file once.
+    """
+
+    def submit(self, content: bytes, idempotency_key: str) -> str:
+        """Hand the bank a pain.001 file; the bank's id for it."""
+        ...
+
+    def status_report(self, bank_file_id: str) -> bytes:
+        """The pain.002 status report of a submitted file."""
+        ...
+
+    def statement(self, account: str, day: date) -> bytes:
+        """The camt.053 statement of ``account`` (IBAN) for ``day``."""
+        ...
 
 
 class Providers(Protocol):

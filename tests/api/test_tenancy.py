@@ -123,6 +123,122 @@ def _make_webhook_delivery(container: Container, org: CreatedOrganisation) -> st
     return deliveries(container, org, endpoint_id)[0].id
 
 
+def _import_line(container: Container, org: CreatedOrganisation, amount: str, **texts: str) -> str:
+    """A statement with one credit for the organisation's account; returns the entry's id."""
+    import secrets
+
+    from tests.services.banking_support import Line, camt053, import_file, own_account
+
+    line = Line(amount, bank_reference=secrets.token_hex(8), **texts)
+    return import_file(container, org, camt053(own_account(container, org), [line])).entries[0].id
+
+
+def _make_statement_entry(container: Container, org: CreatedOrganisation) -> str:
+    return _import_line(container, org, "12.34", name="Ukendt Indbetaler")
+
+
+def _make_statement(container: Container, org: CreatedOrganisation) -> str:
+    entry_id = _make_statement_entry(container, org)
+    with container.uow() as uow:
+        entry = uow.statement_entries.get(org.organisation.id, entry_id)
+        assert entry is not None
+        return entry.statement_id
+
+
+def _make_match(container: Container, org: CreatedOrganisation) -> str:
+    """A match the engine made: a credit naming a new request's id."""
+    entry_id = _import_line(container, org, "100.00", remittance=_make_request(container, org))
+    with container.uow() as uow:
+        [match] = uow.matches.list_page(org.organisation.id, entry_ids=[entry_id], after_id=None, limit=5)
+        return match.id
+
+
+def _make_ledger_account(container: Container, org: CreatedOrganisation) -> str:
+    from betal.services.ledger import list_accounts
+
+    with container.uow() as uow:
+        return list_accounts(uow, _principal(org))[0].id
+
+
+def _make_journal_entry(container: Container, org: CreatedOrganisation) -> str:
+    """The entry that booked a new request."""
+    from betal.ports import JournalFilter
+    from betal.services.ledger import list_entries
+
+    request_id = _make_request(container, org)
+    where = JournalFilter(source_type="payment_request", source_id=request_id)
+    with container.uow() as uow:
+        return list_entries(uow, _principal(org), where, after_number=None, limit=1)[0].id
+
+
+def _make_payment_order(container: Container, org: CreatedOrganisation) -> str:
+    """A draft order for a new supplier's new invoice, paid to the supplier's Danish account."""
+    import secrets
+
+    from betal.services.payment_order import NewPaymentOrder, create_payment_order
+    from betal.services.supplier import SupplierInput, create_supplier
+    from betal.services.supplier_invoice import InvoiceInput, create_invoice
+
+    due = business_date(container.clock.now()) + timedelta(days=10)
+    with container.uow() as uow:
+        bank = SupplierInput("Kontorartikler A/S", dk_reg_no="0040", dk_account_no="0440116243")
+        supplier_id = create_supplier(uow, _principal(org), bank).id
+    issued = due - timedelta(days=20)
+    data = InvoiceInput(supplier_id, secrets.token_hex(6), issued, due, "DKK", 25_000, 125_000)
+    with container.uow() as uow:
+        invoice_id = create_invoice(uow, _principal(org), data).id
+    with container.uow() as uow:
+        return create_payment_order(uow, _principal(org), NewPaymentOrder(invoice_id)).id
+
+
+def _make_approval_request(container: Container, org: CreatedOrganisation) -> str:
+    """A new order sent to the built-in policy's approvers (one new approver joins each time)."""
+    import secrets
+
+    from betal.services.approval import request_approval
+    from betal.services.approval_notice import Messaging
+    from betal.services.notify import Links
+    from tests.web.portal import make_user
+
+    order_id = _make_payment_order(container, org)
+    email = f"{secrets.token_hex(4)}@approver.example"
+    make_user(container, email, "Anna", {org.organisation.id: Role.APPROVER})
+    messaging = Messaging(container.renderer(), Links(container.signer, container.settings.base_url))
+    with container.uow() as uow:
+        return request_approval(uow, _principal(org), messaging, [order_id]).id
+
+
+def _make_supplier(container: Container, org: CreatedOrganisation) -> str:
+    from tests.services.payables_support import make_supplier
+
+    return make_supplier(container, org, cvr=None).id
+
+
+def _make_supplier_invoice(container: Container, org: CreatedOrganisation) -> str:
+    import secrets
+
+    from tests.services.payables_support import book, typed
+
+    return book(container, org, typed(_make_supplier(container, org), invoice_number=secrets.token_hex(6))).id
+
+
+def _make_supplier_document(container: Container, org: CreatedOrganisation) -> str:
+    """A PDF on the organisation's newest supplier invoice: the one the ``invoice_id`` factory just made."""
+    from sqlalchemy import text
+
+    from betal.services.supplier_invoice import add_document
+
+    with container.engine.connect() as conn:
+        invoice_id = conn.execute(
+            text("SELECT id FROM supplier_invoices WHERE organisation_id = :o ORDER BY id DESC LIMIT 1"),
+            {"o": org.organisation.id},
+        ).scalar()
+    invoice_id = invoice_id or _make_supplier_invoice(container, org)
+    pdf = b"%PDF-1.4\n"
+    with container.uow() as uow:
+        return add_document(uow, _principal(org), str(invoice_id), "f.pdf", "application/pdf", pdf).id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
@@ -134,6 +250,16 @@ FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "policy_id": _make_reminder_policy,
     "endpoint_id": _make_webhook_endpoint,
     "delivery_id": _make_webhook_delivery,
+    "account_id": _make_ledger_account,
+    "journal_entry_id": _make_journal_entry,
+    "statement_id": _make_statement,
+    "entry_id": _make_statement_entry,
+    "match_id": _make_match,
+    "payment_order_id": _make_payment_order,
+    "approval_request_id": _make_approval_request,
+    "supplier_id": _make_supplier,
+    "invoice_id": _make_supplier_invoice,
+    "document_id": _make_supplier_document,
 }
 
 

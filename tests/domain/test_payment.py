@@ -58,3 +58,18 @@ class TestRefund:
             refund(payment(P.SUCCEEDED), -1, NOW)
         with pytest.raises(IllegalTransition):
             refund(payment(P.PENDING), 1, NOW)
+
+
+class TestReverse:
+    """A bank payment whose match a person undoes (services.reconciliation.reverse_match)."""
+
+    def test_a_succeeded_payment_can_be_reversed_once(self) -> None:
+        reversed_ = move(payment(P.SUCCEEDED), P.REVERSED, NOW)
+        assert reversed_.status is P.REVERSED
+        with pytest.raises(IllegalTransition):
+            move(reversed_, P.REVERSED, NOW)
+
+    @pytest.mark.parametrize("source", [P.PENDING, P.REFUNDED, P.FAILED])
+    def test_only_a_succeeded_one(self, source: PaymentStatus) -> None:
+        with pytest.raises(IllegalTransition):
+            move(payment(source), P.REVERSED, NOW)

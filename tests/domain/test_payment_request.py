@@ -20,6 +20,7 @@ from betal.domain.payment_request import (
     mark_overdue,
     move,
     record_refund,
+    unapply_payment,
     validate_new_request,
 )
 
@@ -148,3 +149,41 @@ class TestValidateNewRequest:
         with pytest.raises(InvalidInput) as info:
             validate_new_request(amount, due, self.TODAY, text)  # type: ignore[arg-type]
         assert info.value.errors[0].field == field
+
+
+class TestUnapplyPayment:
+    """A bank receipt matched by mistake is taken back (reconciliation's unmatch)."""
+
+    def test_a_paid_request_is_open_again_before_its_due_date(self) -> None:
+        paid = apply_payment(request(), 10_000, NOW).request
+        back = unapply_payment(paid, 10_000, 0, date(2026, 11, 30), NOW)
+        assert (back.status, back.paid_minor) == (S.OPEN, 0)
+
+    def test_part_of_it_still_paid_is_partially_paid(self) -> None:
+        paid = apply_payment(apply_payment(request(), 4_000, NOW).request, 6_000, NOW).request
+        back = unapply_payment(paid, 6_000, 0, date(2026, 12, 1), NOW)
+        assert (back.status, back.paid_minor) == (S.PARTIALLY_PAID, 4_000)
+
+    def test_after_the_due_date_it_is_overdue(self) -> None:
+        paid = apply_payment(request(), 10_000, NOW).request
+        assert unapply_payment(paid, 10_000, 0, date(2026, 12, 2), NOW).status is S.OVERDUE
+
+    def test_the_overpayment_goes_too(self) -> None:
+        paid = apply_payment(request(), 12_000, NOW).request
+        back = unapply_payment(paid, 10_000, 2_000, date(2026, 11, 30), NOW)
+        assert (back.paid_minor, back.overpaid_minor, back.status) == (0, 0, S.OPEN)
+
+    def test_only_overpayment_on_a_closed_request_keeps_its_status(self) -> None:
+        cancelled = apply_payment(request(S.CANCELLED), 500, NOW).request
+        back = unapply_payment(cancelled, 0, 500, date(2026, 11, 30), NOW)
+        assert (back.status, back.overpaid_minor) == (S.CANCELLED, 0)
+
+    def test_refused(self) -> None:
+        paid = apply_payment(request(), 10_000, NOW).request
+        with pytest.raises(InvalidInput, match="more than"):
+            unapply_payment(paid, 10_001, 0, date(2026, 11, 30), NOW)
+        with pytest.raises(InvalidInput, match="negative"):
+            unapply_payment(paid, -1, 0, date(2026, 11, 30), NOW)
+        refunded = replace(paid, status=S.REFUNDED)
+        with pytest.raises(IllegalTransition):
+            unapply_payment(refunded, 10_000, 0, date(2026, 11, 30), NOW)

@@ -16,12 +16,14 @@ from betal.config import Settings
 from betal.domain.calendar import business_date
 from betal.domain.errors import Forbidden, InvalidInput, NotFound
 from betal.domain.job import Job, JobStatus
+from betal.domain.ledger import AccountRole
 from betal.domain.tenancy import Principal, Role
 from betal.ports import UnitOfWork
 from betal.services import bulk
 from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import CreatedOrganisation
 from betal.services.payment_request import list_payment_requests
+from tests.services.ledger_support import balances
 
 DATA = Path(__file__).parent / "data" / "bulk"
 TODAY = date(2026, 11, 23)
@@ -332,3 +334,41 @@ class TestJob:
             assert bulk.operator(uow, org.organisation.id).role is Role.OWNER
             with pytest.raises(NotFound):
                 bulk.operator(uow, "org_missing")
+
+
+class TestVatAmount:
+    HEADER = "customer_id,amount,vat_amount,currency,due_date,description,allowed_methods\n"
+
+    @pytest.mark.parametrize(
+        ("vat", "expected"),
+        [("2500", 2_500), ("", 0), (" 0 ", 0), ("12500", "less than the amount"), ("25,00", "whole number"),
+         ("-1", "whole number")],
+    )  # fmt: skip
+    def test_csv_column(self, vat: str, expected: int | str) -> None:
+        data = f'{self.HEADER}cus_1,12500,"{vat}",DKK,2030-01-02,Leje,card\n'.encode()
+        [row] = bulk.parse_file(bulk.FileFormat.CSV, data)
+        checked = bulk.validate_row(row, TODAY)
+        if isinstance(expected, int):
+            assert isinstance(checked, bulk.ValidRow)
+            assert checked.data.vat_minor == expected
+        else:
+            assert isinstance(checked, list)
+            assert [(e.field, expected in e.message) for e in checked] == [("vat_amount", True)]
+
+    @pytest.mark.parametrize(("vat", "ok"), [(2_500, True), (None, True), ("2500", False), (2.5, False)])
+    def test_json_values(self, vat: object, ok: bool) -> None:
+        values = {"customer_id": "cus_1", "amount": 12_500, "currency": "DKK", "due_date": "2030-01-02",
+                  "description": "x", "allowed_methods": ["card"], "vat_amount": vat}  # fmt: skip
+        checked = bulk.validate_row(bulk.RawRow(1, values, False), TODAY)
+        assert isinstance(checked, bulk.ValidRow) is ok
+
+    def test_created_requests_book_their_vat(self, container: Container, org: CreatedOrganisation) -> None:
+        customers = _customers(container, org)
+        due = business_date(container.clock.now()) + timedelta(days=10)
+        data = f"{self.HEADER}{customers['C-1001']},12500,2500,DKK,{due.isoformat()},Leje,card\n".encode()
+        result = bulk.run_rows(container.uow, _owner(org), bulk.parse_file(bulk.FileFormat.CSV, data))
+        assert (result.created, result.failed) == (1, 0)
+        assert balances(container, org) == {
+            (AccountRole.RECEIVABLES, "DKK"): 12_500, (AccountRole.SALES, "DKK"): -10_000,
+            (AccountRole.OUTPUT_VAT, "DKK"): -2_500,
+        }  # fmt: skip

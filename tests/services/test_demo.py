@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from betal.bootstrap import Container
 from betal.domain.tenancy import Role
-from betal.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_customers
+from betal.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_customers, seed_demo_suppliers
 from betal.services.user import authenticate_user, organisations_of
 
 
@@ -40,3 +40,19 @@ class TestSeedDemo:
         assert sorted(r.description for r in requests) == [
             "Husleje december", "Kaffeabonnement november", "Vinduespolering, abonnement",
         ]  # fmt: skip
+
+    def test_suppliers_paid_three_ways(self, container: Container) -> None:
+        with container.uow() as uow:
+            seed_demo(uow, container.hasher)
+        for _ in range(2):  # idempotent
+            with container.uow() as uow:
+                seed_demo_suppliers(uow)
+        with container.uow() as uow:
+            org = uow.organisations.get_by_cvr("25313763")
+            assert org is not None
+            suppliers = uow.suppliers.list_page(org.id, None, 10)
+        assert sorted(s.name for s in suppliers) == ["Elforsyningen A/S", "Kontorland A/S", "Papierwerk GmbH"]
+        routes = {
+            (s.dk_reg_no is not None, s.fi_creditor_number is not None, s.iban is not None) for s in suppliers
+        }
+        assert routes == {(True, False, False), (False, True, False), (False, False, True)}

@@ -7,11 +7,12 @@ import json
 import typer
 from rich.console import Console
 
-from betal.cli import db, org, requests
+from betal.cli import db, imports, org, requests
 from betal.cli.serve import serve, worker
 
 app = typer.Typer(help="betal: payments for Danish businesses and their accountants.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
+app.add_typer(imports.app, name="import")
 app.add_typer(org.app, name="org")
 app.add_typer(requests.app, name="requests")
 app.command()(serve)

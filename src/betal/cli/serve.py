@@ -32,12 +32,13 @@ def serve(
     betal_logging.configure(settings.log_level)
     with container() as c:
         if demo:
-            from betal.services.demo import seed_demo, seed_demo_customers
+            from betal.services.demo import seed_demo, seed_demo_customers, seed_demo_suppliers
 
             with c.uow() as uow:
                 logins = seed_demo(uow, c.hasher)
             with c.uow() as uow:
                 payer = seed_demo_customers(uow, c.cipher)
+                seed_demo_suppliers(uow)
             _print_logins(logins, payer, host, port)
         stop = threading.Event()
         thread = None

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from betal.domain.errors import InvalidInput
+from betal.domain.money import Money, convert
 from betal.domain.payment_method import Method
 
 BASE_CURRENCY = "DKK"
+# DKK per EUR at the ERM II central rate (fixed since 1999, https://www.nationalbanken.dk): the value of a
+# euro line when no ECB reference rate on or before the entry's date has been imported.
+ERM2_CENTRAL_RATE = Decimal("7.46038")
 
 
 class AccountKind(StrEnum):
@@ -205,6 +210,58 @@ def check_balanced(lines: Iterable[Line]) -> None:
 def compact(lines: Iterable[Line]) -> tuple[Line, ...]:
     """Drop zero lines, so a rule can list a side that happens to be nothing (no overpayment, say)."""
     return tuple(line for line in lines if line.amount_minor != 0 or (line.base_minor or 0) != 0)
+
+
+def to_base(amount_minor: int, currency: str, rate: Decimal) -> int:
+    """``amount_minor`` of ``currency`` in øre at ``rate`` DKK per unit, rounded once, half to even."""
+    if currency == BASE_CURRENCY:
+        return amount_minor
+    return convert(Money(amount_minor, currency), rate, BASE_CURRENCY).minor
+
+
+def rate_or_fallback(currency: str, day: date, found: Decimal | None) -> Decimal:
+    """The rate to value ``currency`` at on ``day``: the one found, else the euro's central rate.
+
+    Any other currency without an imported rate cannot be booked: ``InvalidInput`` says what to do.
+    """
+    if found is not None:
+        return found
+    if currency == "EUR":
+        return ERM2_CENTRAL_RATE
+    raise InvalidInput(
+        f"no exchange rate for {currency} on or before {day.isoformat()}: import the ECB reference rates",
+        field="currency", code="ledger.no_rate",
+    )  # fmt: skip
+
+
+def unvalued(draft: JournalDraft) -> frozenset[str]:
+    """The foreign currencies of ``draft`` with a line that still needs its DKK value."""
+    return frozenset(
+        line.currency for line in draft.lines if line.base_minor is None and line.currency != BASE_CURRENCY
+    )
+
+
+def valued(draft: JournalDraft, rates: Mapping[str, Decimal]) -> JournalDraft:
+    """``draft`` with every foreign line lacking a DKK value valued at ``rates`` (DKK per unit).
+
+    Lines rounded one by one may miss the entry's DKK balance by an øre or so. When all of a currency's
+    lines were valued here, that difference is a rounding difference and goes to the rounding account as
+    a line with no foreign amount; a draft that named some DKK values itself must balance on its own.
+    """
+    missing = unvalued(draft)
+    if not missing:
+        return draft
+    lines = [
+        replace(line, base_minor=to_base(line.amount_minor, line.currency, rates[line.currency]))
+        if line.currency in missing and line.base_minor is None
+        else line
+        for line in draft.lines
+    ]
+    for code in sorted(missing):
+        if all(line.base_minor is None for line in draft.lines if line.currency == code):
+            residual = sum(line.base for line in lines if line.currency == code)
+            lines.append(Line(AccountRole.ROUNDING, 0, code, -residual))
+    return replace(draft, lines=compact(lines))
 
 
 def reversal(

@@ -34,6 +34,8 @@ class Template(StrEnum):
     REMINDER_OVERDUE = "reminder.overdue"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_REMINDER = "approval.reminder"
+    APPROVAL_REJECTED = "approval.rejected"  # to the bookkeeper, with the approver's comment
+    APPROVAL_LATE = "approval.late"  # to the bookkeeper: approved after the execution date, moved
     LOGIN_CODE = "inbox.login_code"
     WEBHOOK_DISABLED = "webhook.disabled"
 

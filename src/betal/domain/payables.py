@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from betal.domain.errors import IllegalTransition
+from betal.domain.errors import Conflict, IllegalTransition
 
 
 class PaymentMeansKind(StrEnum):
@@ -151,3 +151,45 @@ def move_order(order: PaymentOrder, target: OrderStatus, now: datetime, **change
     if target not in ORDER_TRANSITIONS[order.status]:
         raise IllegalTransition("payment_order", order.status.value, target.value)
     return replace(order, status=target, updated_at=now, **changes)
+
+
+@dataclass(frozen=True)
+class SupplierBankChange:
+    """One change of a supplier's bank details: what they were, what they became, and who changed them."""
+
+    id: str
+    organisation_id: str
+    supplier_id: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    changed_by: str | None
+    created_at: datetime
+
+
+class DocumentKind(StrEnum):
+    UBL = "ubl"  # the e-invoice as received
+    PDF = "pdf"  # embedded in the UBL or uploaded
+
+
+@dataclass(frozen=True)
+class SupplierDocument:
+    """A file of a supplier invoice (its content is read separately: it may be megabytes)."""
+
+    id: str
+    organisation_id: str
+    supplier_invoice_id: str
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+class DuplicateInvoice(Conflict):
+    """The same supplier's invoice number is booked already: the error names the invoice booked."""
+
+    code = "supplier_invoice.duplicate"
+
+    def __init__(self, existing_id: str, invoice_number: str) -> None:
+        super().__init__(f"invoice {invoice_number} from this supplier is already booked as {existing_id}")
+        self.existing_id = existing_id

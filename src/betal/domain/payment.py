@@ -1,6 +1,8 @@
 """Payments: one attempt by one method to pay one request.
 
 DESIGN.md: ``initiated → pending → succeeded | failed | cancelled``; ``succeeded → refunded``.
+A payment recorded from a bank statement line is ``reversed`` when a person undoes that match
+(``succeeded → reversed``): the money is still on the bank, but no longer counted for the request.
 An attempt may also fail or be cancelled straight from ``initiated`` (the payer aborts at the
 provider), and succeed straight from ``initiated`` (a card authorised and captured at once).
 Pending is not paid: the request counts a payment only when it has succeeded.
@@ -24,18 +26,20 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    REVERSED = "reversed"
 
 
 P = PaymentStatus
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     P.INITIATED: frozenset({P.PENDING, P.SUCCEEDED, P.FAILED, P.CANCELLED}),
     P.PENDING: frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED}),
-    P.SUCCEEDED: frozenset({P.REFUNDED}),
+    P.SUCCEEDED: frozenset({P.REFUNDED, P.REVERSED}),
     P.REFUNDED: frozenset({P.REFUNDED}),
     P.FAILED: frozenset(),
     P.CANCELLED: frozenset(),
+    P.REVERSED: frozenset(),
 }
-FINAL = frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED, P.REFUNDED})
+FINAL = frozenset({P.SUCCEEDED, P.FAILED, P.CANCELLED, P.REFUNDED, P.REVERSED})
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,34 @@ def apply_payment(request: PaymentRequest, amount_minor: int, now: datetime) -> 
     return Application(updated, applied, over, False)
 
 
+def unapply_payment(
+    request: PaymentRequest, applied_minor: int, overpaid_minor: int, today: date, now: datetime
+) -> PaymentRequest:
+    """Take back what a reversed payment did (``apply_payment`` undone): less paid and overpaid.
+
+    The request is payable again: open, partially paid, or overdue when its due date has passed (a part
+    payment keeps an overdue request overdue). Only a bank receipt matched by mistake is undone this
+    way; a refunded or cancelled request can lose only overpayment.
+    """
+    if applied_minor < 0 or overpaid_minor < 0:
+        raise InvalidInput("amounts taken back cannot be negative", field="amount")
+    if applied_minor > request.paid_minor or overpaid_minor > request.overpaid_minor:
+        raise InvalidInput("cannot take back more than the request was paid", field="amount")
+    updated = replace(
+        request, paid_minor=request.paid_minor - applied_minor,
+        overpaid_minor=request.overpaid_minor - overpaid_minor, updated_at=now,
+    )  # fmt: skip
+    if applied_minor == 0:
+        return updated
+    if request.status not in (S.PAID, S.PARTIALLY_PAID, S.OVERDUE):
+        raise IllegalTransition("payment_request", request.status.value, "open")
+    if today > request.due_date:
+        status = S.OVERDUE
+    else:
+        status = S.PARTIALLY_PAID if updated.paid_minor > 0 else S.OPEN
+    return replace(updated, status=status)
+
+
 def cancel(request: PaymentRequest, now: datetime) -> PaymentRequest:
     return move(request, S.CANCELLED, now)
 

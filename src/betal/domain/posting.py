@@ -4,17 +4,34 @@ Each function returns the ``JournalDraft`` for one flow; services hand it to ``u
 transaction as the state change. Money received by a method goes through that method's clearing
 account, and the bank statement line that brings it to the bank clears it (``bank_receipt``), so the
 clearing accounts hold exactly what is on its way from a provider to the bank.
+
+Output VAT is booked when a request is issued (the amount includes it) and taken back pro rata when the
+amount is written back or refunded. A line in a foreign currency without a DKK value is valued at the
+entry date's rate when it is posted; a flow that settles an item booked earlier passes ``Fx`` so the item
+leaves at its booked value and the difference becomes an exchange gain or loss.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 
-from betal.domain.dunning import ChargeKind
+from betal.domain.dunning import Charge, ChargeKind
 from betal.domain.errors import InvalidInput
-from betal.domain.ledger import CLEARING, AccountRole, JournalDraft, Line, compact, credit, debit
+from betal.domain.ledger import (
+    BASE_CURRENCY,
+    CLEARING,
+    AccountRole,
+    JournalDraft,
+    Line,
+    compact,
+    credit,
+    debit,
+    to_base,
+)
 from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest
 
@@ -25,14 +42,71 @@ def _draft(org: str, day: date, text: str, source: tuple[str, str], *lines: Line
     return JournalDraft(org, day, text[:200], source[0], source[1], compact(lines))
 
 
-def request_issued(request: PaymentRequest, day: date) -> JournalDraft:
-    """Receivables up by the amount; sales (net of the VAT it includes) and output VAT up."""
-    cur, amount, vat = request.currency, request.amount_minor, request.vat_minor
-    return _draft(
-        request.organisation_id, day, f"Betalingsanmodning {request.reference or request.id}",
-        ("payment_request", request.id),
-        debit(R.RECEIVABLES, amount, cur), credit(R.SALES, amount - vat, cur), credit(R.OUTPUT_VAT, vat, cur),
-    )  # fmt: skip
+# -- Foreign currency ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    """What one item (a request) holds on one account, on the account's own side: amount and DKK value."""
+
+    amount_minor: int
+    base_minor: int
+
+    def release(self, amount_minor: int) -> int | None:
+        """The DKK value of taking ``amount_minor`` off the item, at the value it was booked at.
+
+        All of it when the item closes, else its share, so an item settled in parts leaves no DKK behind;
+        ``None`` when the item holds less than that (it was corrected by hand).
+        """
+        if not 0 < amount_minor <= self.amount_minor:
+            return None
+        if amount_minor == self.amount_minor:
+            return self.base_minor
+        return round(Fraction(self.base_minor * amount_minor, self.amount_minor))
+
+
+@dataclass(frozen=True)
+class Fx:
+    """A flow in a foreign currency: the day's rate (DKK per unit) and what the item holds on the account
+    the flow takes it off (receivables, or the customer's credit)."""
+
+    rate: Decimal
+    held: Held
+
+
+def _at_rate(fx: Fx | None, amount_minor: int, currency: str) -> int | None:
+    return None if fx is None or currency == BASE_CURRENCY else to_base(amount_minor, currency, fx.rate)
+
+
+def _released(fx: Fx | None, amount_minor: int, currency: str) -> int | None:
+    if fx is None or currency == BASE_CURRENCY:
+        return None
+    held = fx.held.release(amount_minor)
+    return to_base(amount_minor, currency, fx.rate) if held is None else held
+
+
+def _with_difference(fx: Fx | None, currency: str, lines: list[Line]) -> list[Line]:
+    """Close the entry's DKK gap with an exchange gain or loss (a line with no foreign amount)."""
+    if fx is None or currency == BASE_CURRENCY:
+        return lines
+    gap = sum(line.base for line in lines)  # debits exceed credits in DKK: the item was worth less
+    if gap == 0:
+        return lines
+    return [*lines, Line(R.FX_GAINS if gap > 0 else R.FX_LOSSES, 0, currency, -gap)]
+
+
+# -- VAT and charges ---------------------------------------------------------------------------------
+
+
+def vat_share(request: PaymentRequest, principal_minor: int) -> int:
+    """The output VAT included in ``principal_minor`` of the request's amount, rounded half to even.
+
+    Taken cumulatively (VAT of everything written back so far minus VAT of what was before), parts add
+    up to exactly the request's VAT.
+    """
+    if request.amount_minor == 0:
+        return 0
+    return round(Fraction(request.vat_minor * principal_minor, request.amount_minor))
 
 
 _CHARGE_ROLE = {
@@ -40,6 +114,52 @@ _CHARGE_ROLE = {
     ChargeKind.COMPENSATION: R.FEE_INCOME,
     ChargeKind.INTEREST: R.INTEREST_INCOME,
 }
+
+
+_KIND_ORDER = {ChargeKind.COMPENSATION: 0, ChargeKind.REMINDER_FEE: 1, ChargeKind.INTEREST: 2}
+
+
+def _charge_order(charge: Charge) -> tuple[datetime, int, date, str]:
+    """The order charges are owed in (and paid): as added; of one reminder, the fee before its interest."""
+    start = charge.period_start or charge.created_at.date()
+    return charge.created_at, _KIND_ORDER[charge.kind], start, charge.id
+
+
+def _latest_charges(charges: Sequence[Charge], skip_minor: int, take_minor: int) -> list[tuple[R, int]]:
+    """``take_minor`` of the charges by income account, latest charge first, after skipping ``skip_minor``.
+
+    Payments cover charges oldest first, so what is still owed (or paid back) is the latest. Any part the
+    list does not cover (charges not given) is a reminder fee.
+    """
+    taken: list[tuple[R, int]] = []
+    for charge in sorted(charges, key=_charge_order, reverse=True):
+        passed = min(skip_minor, charge.amount_minor)
+        skip_minor -= passed
+        part = min(take_minor, charge.amount_minor - passed)
+        if part:
+            taken.append((_CHARGE_ROLE[charge.kind], part))
+            take_minor -= part
+    if take_minor:
+        taken.append((R.FEE_INCOME, take_minor))
+    return taken
+
+
+# -- Receivables -------------------------------------------------------------------------------------
+
+
+def _what(request: PaymentRequest) -> str:
+    """How an entry names a request: its reference, else its description (the id is the entry's source)."""
+    return request.reference or request.description
+
+
+def request_issued(request: PaymentRequest, day: date) -> JournalDraft:
+    """Receivables up by the amount; sales (net of the VAT it includes) and output VAT up."""
+    cur, amount, vat = request.currency, request.amount_minor, request.vat_minor
+    return _draft(
+        request.organisation_id, day, f"Betalingsanmodning {_what(request)}",
+        ("payment_request", request.id),
+        debit(R.RECEIVABLES, amount, cur), credit(R.SALES, amount - vat, cur), credit(R.OUTPUT_VAT, vat, cur),
+    )  # fmt: skip
 
 
 def charge_added(
@@ -56,40 +176,87 @@ def charge_added(
 
 def payment_received(
     organisation_id: str, payment_id: str, method: Method, applied_minor: int, overpaid_minor: int,
-    currency: str, day: date,
+    currency: str, day: date, *, fx: Fx | None = None,
 ) -> JournalDraft:  # fmt: skip
-    """A payment succeeded: the method's clearing account up; receivables down, any excess owed back."""
+    """A payment succeeded: the method's clearing account up; receivables down, any excess owed back.
+
+    In a foreign currency (``fx``) the money received is valued at the day's rate and the receivable
+    leaves at the value it was booked at; the difference is an exchange gain or loss.
+    """
+    total = applied_minor + overpaid_minor
+    lines = [
+        debit(CLEARING[method], total, currency, _at_rate(fx, total, currency)),
+        credit(R.RECEIVABLES, applied_minor, currency, _released(fx, applied_minor, currency)),
+        credit(R.CUSTOMER_CREDIT, overpaid_minor, currency, _at_rate(fx, overpaid_minor, currency)),
+    ]
     return _draft(
         organisation_id, day, f"Betaling {payment_id} ({method.value})", ("payment", payment_id),
-        debit(CLEARING[method], applied_minor + overpaid_minor, currency),
-        credit(R.RECEIVABLES, applied_minor, currency), credit(R.CUSTOMER_CREDIT, overpaid_minor, currency),
+        *_with_difference(fx, currency, lines),
     )  # fmt: skip
 
 
 def refund_paid(
-    organisation_id: str, payment_id: str, method: Method, amount_minor: int, from_credit_minor: int,
-    currency: str, day: date,
+    request: PaymentRequest, payment_id: str, method: Method, amount_minor: int, day: date, *,
+    credit_minor: int | None = None, charges: Sequence[Charge] = (), fx: Fx | None = None,
 ) -> JournalDraft:  # fmt: skip
-    """Money paid back through the provider: an overpayment is settled first, the rest reduces sales."""
-    if not 0 <= from_credit_minor <= amount_minor:
-        raise InvalidInput("the refunded overpayment must be between 0 and the refund", field="amount")
+    """Money paid back through the provider, from ``request`` as it stood before the refund.
+
+    The overpayment is paid back first (off the customer's credit: ``credit_minor``, what the ledger holds
+    for the request, or by default every overpayment not yet refunded); then the amount, as a credit note
+    that takes back sales and the VAT they include; then the charges, latest first. In a foreign currency
+    the credit leaves at the value it was booked at, the rest at the day's rate.
+    """
+    refundable = request.paid_minor + request.overpaid_minor - request.refunded_minor
+    if not 0 < amount_minor <= refundable:
+        raise InvalidInput(f"at most {refundable} can be refunded", field="amount", code="refund.too_large")
+    cur = request.currency
+    credit_left = max(
+        0, request.overpaid_minor - request.refunded_minor if credit_minor is None else credit_minor
+    )
+    from_credit = min(amount_minor, credit_left)
+    from_credit_before = min(request.refunded_minor, max(0, request.overpaid_minor - credit_left))
+    earlier = request.refunded_minor - from_credit_before  # refunded before beyond the credit
+    principal_paid = max(0, request.paid_minor - request.charges_minor)
+    principal_before = min(principal_paid, earlier)
+    principal = min(amount_minor - from_credit, principal_paid - principal_before)
+    vat = vat_share(request, principal_before + principal) - vat_share(request, principal_before)
+    from_charges = _latest_charges(
+        charges, earlier - principal_before, amount_minor - from_credit - principal
+    )
+    lines = [
+        debit(R.CUSTOMER_CREDIT, from_credit, cur, _released(fx, from_credit, cur)),
+        debit(R.SALES, principal - vat, cur, _at_rate(fx, principal - vat, cur)),
+        debit(R.OUTPUT_VAT, vat, cur, _at_rate(fx, vat, cur)),
+        *(debit(role, part, cur, _at_rate(fx, part, cur)) for role, part in from_charges),
+        credit(CLEARING[method], amount_minor, cur, _at_rate(fx, amount_minor, cur)),
+    ]
     return _draft(
-        organisation_id, day, f"Refusion af {payment_id}", ("payment", payment_id),
-        debit(R.CUSTOMER_CREDIT, from_credit_minor, currency),
-        debit(R.SALES, amount_minor - from_credit_minor, currency),
-        credit(CLEARING[method], amount_minor, currency),
+        request.organisation_id, day, f"Refusion af {payment_id}", ("payment", payment_id),
+        *_with_difference(fx, cur, lines),
     )  # fmt: skip
 
 
-def request_cancelled(request: PaymentRequest, day: date) -> JournalDraft:
-    """What was still owed is written back: charges off their income account, the rest off sales."""
+def request_cancelled(
+    request: PaymentRequest, day: date, charges: Sequence[Charge] = (), *, fx: Fx | None = None
+) -> JournalDraft:
+    """What was still owed is written back: the amount off sales and output VAT, charges off their income.
+
+    ``charges`` are the request's charges (payments covered the oldest first); in a foreign currency the
+    receivable leaves at the value it was booked at and the income accounts at the day's rate.
+    """
     cur = request.currency
-    charges_left = request.outstanding_minor - request.principal_outstanding_minor
+    principal = request.principal_outstanding_minor
+    vat = request.vat_minor - vat_share(request, request.amount_minor - principal)
+    uncovered = _latest_charges(charges, 0, request.outstanding_minor - principal)
+    lines = [
+        debit(R.SALES, principal - vat, cur, _at_rate(fx, principal - vat, cur)),
+        debit(R.OUTPUT_VAT, vat, cur, _at_rate(fx, vat, cur)),
+        *(debit(role, part, cur, _at_rate(fx, part, cur)) for role, part in uncovered),
+        credit(R.RECEIVABLES, request.outstanding_minor, cur, _released(fx, request.outstanding_minor, cur)),
+    ]
     return _draft(
-        request.organisation_id, day, f"Annullering af {request.reference or request.id}",
-        ("payment_request", request.id),
-        debit(R.SALES, request.principal_outstanding_minor, cur), debit(R.FEE_INCOME, charges_left, cur),
-        credit(R.RECEIVABLES, request.outstanding_minor, cur),
+        request.organisation_id, day, f"Annullering af {_what(request)}",
+        ("payment_request", request.id), *_with_difference(fx, cur, lines),
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 MAX_ROWS = 100_000
 REQUIRED = ("amount", "currency", "due_date", "description", "allowed_methods")
-COLUMNS = frozenset({*REQUIRED, "customer_id", "customer_external_id", "reference"})
+COLUMNS = frozenset({*REQUIRED, "customer_id", "customer_external_id", "reference", "vat_amount"})
 
 
 class FileFormat(StrEnum):

@@ -5,14 +5,15 @@ Files (at most ``MAX_BYTES``, the API's 10 MB body limit, and ``MAX_ROWS`` rows)
 - CSV (RFC 4180, https://www.rfc-editor.org/rfc/rfc4180): a header row naming the columns, separated by
   commas or (as Danish spreadsheets export) semicolons, detected from the header. Columns:
   ``customer_id`` or ``customer_external_id`` (one of them per row), ``amount``, ``currency``,
-  ``due_date`` (``YYYY-MM-DD``), ``description``, ``reference`` (optional) and ``allowed_methods``
-  (method names separated by ``|``, e.g. ``fi_card|mobilepay``). Unknown or repeated columns refuse the file.
+  ``due_date`` (``YYYY-MM-DD``), ``description``, ``reference`` (optional), ``vat_amount`` (optional: the
+  output VAT the amount includes, in minor units) and ``allowed_methods`` (method names separated by
+  ``|``, e.g. ``fi_card|mobilepay``). Unknown or repeated columns refuse the file.
 - JSON (RFC 8259): an array of the objects ``POST /v1/payment-requests`` takes, where
   ``customer_external_id`` may stand instead of ``customer_id``.
 
-``amount`` is an integer in minor units (øre) in both formats, as everywhere in the API. "1234.50" and
-"1.234,50" are refused: which character is the decimal separator depends on the spreadsheet's locale, and
-a silently misread amount is the one mistake a bulk import must never make.
+``amount`` and ``vat_amount`` are integers in minor units (øre) in both formats, as everywhere in the API.
+"1234.50" and "1.234,50" are refused: which character is the decimal separator depends on the
+spreadsheet's locale, and a silently misread amount is the one mistake a bulk import must never make.
 
 Every row is checked and every problem is reported as a ``RowError(line, field, message)``: for CSV the
 physical line where the record starts (the header is line 1), for JSON the object's 1-based position in
@@ -48,7 +49,7 @@ from betal.formats.payment_request_file import COLUMNS
 from betal.formats.payment_request_file import FileFormat as FileFormat  # re-exported for callers
 from betal.formats.payment_request_file import RawRow as RawRow
 from betal.ports import UnitOfWork
-from betal.services.payment_request import NewPaymentRequest, create_payment_request
+from betal.services.payment_request import NewPaymentRequest, check_vat, create_payment_request
 
 JOB_KIND = "payment_requests.bulk"
 MAX_BYTES = 10 * 1024 * 1024
@@ -119,17 +120,29 @@ def _text(raw: RawRow, name: str, *, required: bool = True) -> str | None:
     return value.strip()
 
 
+def _minor(raw: RawRow, name: str) -> object:
+    """The integer a CSV cell holds (JSON values are taken as they are); an empty cell is ``None``."""
+    value = raw.values.get(name)
+    if not raw.textual:
+        return value
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return int(value.strip())
+    if not str(value or "").strip():
+        return None
+    raise InvalidInput("must be a whole number of øre (minor units), e.g. 123450 for 1.234,50", field=name)
+
+
 def _amount(raw: RawRow) -> int:
-    value = raw.values.get("amount")
-    if raw.textual and isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        value = int(value.strip())
-    elif raw.textual and not str(value or "").strip():
+    value = _minor(raw, "amount")
+    if value is None and raw.textual:
         raise InvalidInput("is required", field="amount")
-    elif raw.textual:
-        raise InvalidInput(
-            "must be a whole number of øre (minor units), e.g. 123450 for 1.234,50", field="amount"
-        )
     return validate_amount(value)
+
+
+def _vat_amount(raw: RawRow) -> object:
+    """Checked against the amount once both are known (``check_vat``); absent means no VAT."""
+    value = _minor(raw, "vat_amount")
+    return 0 if value is None else value
 
 
 def _due_date(raw: RawRow) -> date:
@@ -171,6 +184,7 @@ _CHECKS: dict[str, Callable[[RawRow], Any]] = {
     "due_date": _due_date,
     "description": lambda raw: _text(raw, "description"),
     "reference": lambda raw: _text(raw, "reference", required=False),
+    "vat_amount": _vat_amount,
     "allowed_methods": _methods,
 }
 
@@ -196,6 +210,7 @@ def validate_row(raw: RawRow, today: date) -> ValidRow | list[RowError]:
             values["description"] = validate_new_request(
                 values["amount"], values["due_date"], today, values["description"]
             )
+            values["vat_amount"] = check_vat(values["vat_amount"], values["amount"])
         except InvalidInput as exc:
             errors += _errors(raw.line, exc)
     if errors:
@@ -203,7 +218,7 @@ def validate_row(raw: RawRow, today: date) -> ValidRow | list[RowError]:
     data = NewPaymentRequest(
         customer_id="", amount_minor=values["amount"], currency=values["currency"].code,
         due_date=values["due_date"], description=values["description"], reference=reference,
-        allowed_methods=values["allowed_methods"],
+        allowed_methods=values["allowed_methods"], vat_minor=values["vat_amount"],
     )  # fmt: skip
     return ValidRow(raw.line, values["customer"], data)
 

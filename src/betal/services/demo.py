@@ -1,5 +1,5 @@
 """Demo data for ``betal serve --demo``: two client companies, an owner, an accountant, an approver,
-and a payer with bills from both.
+a payer with bills from both, and suppliers to pay.
 
 Idempotent: running it again finds what it made before and prints the same logins.
 """
@@ -14,6 +14,7 @@ from betal.ports import Cipher, PasswordHasher, UnitOfWork
 from betal.services.customer import NewCustomer, create_customer
 from betal.services.organisation import add_member, create_organisation
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
+from betal.services.supplier import SupplierInput, add_supplier
 from betal.services.user import register_user
 
 DEMO_PASSWORD = "betal-demo-2026"
@@ -72,3 +73,21 @@ def seed_demo_customers(uow: UnitOfWork, cipher: Cipher) -> str:
             data = NewPaymentRequest(customer.id, amount, "DKK", due, description, methods)
             create_payment_request(uow, principal, data)
     return DEMO_PAYER
+
+
+_DEMO_SUPPLIERS = (
+    SupplierInput("Kontorland A/S", cvr="13585628", dk_reg_no="1551", dk_account_no="3629219"),
+    SupplierInput("Elforsyningen A/S", cvr="10403782", fi_creditor_number="85799665"),
+    SupplierInput("Papierwerk GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
+)
+
+
+def seed_demo_suppliers(uow: UnitOfWork) -> None:
+    """Three suppliers of the first demo company: paid by Danish account, FI-kort and SEPA."""
+    organisation = uow.organisations.get_by_cvr(ORGANISATIONS[0][1])
+    if organisation is None or uow.suppliers.list_page(organisation.id, None, 1):
+        return
+    principal = Principal(organisation.id, Role.OWNER, "system", "demo")
+    for data in _DEMO_SUPPLIERS:
+        add_supplier(uow, principal, data)
+    uow.commit()

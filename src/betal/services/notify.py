@@ -250,6 +250,8 @@ class ApprovalNotice:
     currency: str
     earliest_execution_date: date
     reminder_number: int = 0  # 0: the request itself; 1, 2, ...: reminders
+    approve_path: str | None = None  # a signed single-use link (services.approval_notice); None: the
+    reject_path: str | None = None  # approval request's page, which asks the approver to log in
 
 
 def notify_approver(
@@ -272,8 +274,8 @@ def notify_approver(
         "total": notice.total_minor,
         "currency": notice.currency,
         "earliest_execution_date": notice.earliest_execution_date.isoformat(),
-        "approve_url": links.page(f"/approve/{notice.approval_id}?decision=approve"),
-        "reject_url": links.page(f"/approve/{notice.approval_id}?decision=reject"),
+        "approve_url": links.page(notice.approve_path or f"/approve/{notice.approval_id}?decision=approve"),
+        "reject_url": links.page(notice.reject_path or f"/approve/{notice.approval_id}?decision=reject"),
     }
     key = f"{notice.approval_id}:{user.id}:r{notice.reminder_number}:{Channel.EMAIL.value}"
     return _queue(

@@ -12,15 +12,18 @@ from dataclasses import replace
 
 from betal.domain import payment as pay
 from betal.domain import payment_request as pr
+from betal.domain import posting
 from betal.domain.errors import Conflict, InvalidInput, NotFound
 from betal.domain.events import NewEvent
 from betal.domain.ids import new_id
+from betal.domain.ledger import AccountRole
 from betal.domain.payment import Payment, PaymentStatus
 from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest
 from betal.domain.provider import Capability, CreatePayment, CreateRefund, ProviderPayment
 from betal.domain.tenancy import Permission, Principal
 from betal.ports import Providers, UnitOfWork
+from betal.services import ledger
 from betal.services.payment_request import snapshot as request_snapshot
 
 REDIRECT_METHODS = frozenset({Method.ACCOUNT_TO_ACCOUNT, Method.FI_CARD, Method.MOBILEPAY, Method.CARD})
@@ -122,7 +125,7 @@ def _apply_status(uow: UnitOfWork, payment: Payment, result: ProviderPayment) ->
     uow.payments.save(moved)
     org = payment.organisation_id
     if moved.status is PaymentStatus.SUCCEEDED:
-        _settle_request(uow, moved)
+        settle_request(uow, moved)
     else:  # pending, failed, cancelled
         uow.publish(NewEvent(org, f"payment.{moved.status.value}", payment_snapshot(moved)))
     uow.audit(org, f"payment.{moved.status.value}", "payment", payment.id)
@@ -130,12 +133,23 @@ def _apply_status(uow: UnitOfWork, payment: Payment, result: ProviderPayment) ->
     return moved
 
 
-def _settle_request(uow: UnitOfWork, payment: Payment) -> None:
+def settle_request(uow: UnitOfWork, payment: Payment) -> pr.Application:
+    """Apply a succeeded ``payment`` to its request (locked), publish what changed, and return the result.
+
+    Shared by provider payments and bank receipts matched during reconciliation; the caller commits.
+    """
     org = payment.organisation_id
     request = uow.payment_requests.get(org, payment.payment_request_id, for_update=True)
     assert request is not None
     applied = pr.apply_payment(request, payment.amount_minor, uow.clock.now())
     uow.payment_requests.save(applied.request)
+    day = ledger.today(uow)
+    uow.post(
+        posting.payment_received(
+            org, payment.id, payment.method, applied.applied_minor, applied.overpaid_minor, payment.currency,
+            day, fx=ledger.fx_for(uow, request, AccountRole.RECEIVABLES, day),
+        )
+    )  # fmt: skip
     if payment.payer_account:
         uow.customers.set_last_payer_account(payment.customer_id, payment.payer_account)
     data = payment_snapshot(payment) | {
@@ -148,6 +162,7 @@ def _settle_request(uow: UnitOfWork, payment: Payment) -> None:
     elif applied.request.status is not request.status:  # open -> partially_paid
         event = f"payment_request.{applied.request.status.value}"
         uow.publish(NewEvent(org, event, request_snapshot(applied.request)))
+    return applied
 
 
 def get_payment(uow: UnitOfWork, principal: Principal, payment_id: str) -> Payment:
@@ -189,19 +204,37 @@ def refund_payment(
     outcome = provider.refund(command)
     if not outcome.succeeded:
         raise Conflict("the provider refused the refund", code="refund.refused")
-    locked = uow.payments.get(principal.organisation_id, payment_id, for_update=True)
-    assert locked is not None
-    refunded = pay.refund(locked, amount, uow.clock.now())
+    return record_refund(uow, principal.organisation_id, payment_id, amount)
+
+
+def record_refund(uow: UnitOfWork, organisation_id: str, payment_id: str, amount_minor: int) -> Payment:
+    """Book a refund the provider has made: the payment, its request, the journal entry (and commit).
+
+    The refund pays back the request's overpayment first, then the amount (a credit note taking back
+    sales and VAT), then charges; ``domain.posting.refund_paid`` has the rule.
+    """
+    locked = uow.payments.get(organisation_id, payment_id, for_update=True)
+    if locked is None:
+        raise NotFound(f"no payment {payment_id}", code="payment.not_found")
+    now = uow.clock.now()
+    refunded = pay.refund(locked, amount_minor, now)
     uow.payments.save(refunded)
-    request = uow.payment_requests.get(principal.organisation_id, payment.payment_request_id, for_update=True)
+    request = uow.payment_requests.get(organisation_id, locked.payment_request_id, for_update=True)
     assert request is not None
-    refunded_request = pr.record_refund(request, amount, uow.clock.now())
+    refunded_request = pr.record_refund(request, amount_minor, now)
     uow.payment_requests.save(refunded_request)
-    data = payment_snapshot(refunded) | {"refund_amount": amount}
-    uow.publish(NewEvent(principal.organisation_id, "payment.refunded", data))
-    uow.publish(
-        NewEvent(principal.organisation_id, "payment_request.refunded", request_snapshot(refunded_request))
-    )
-    uow.audit(principal.organisation_id, "payment.refunded", "payment", payment_id, amount=amount)
+    day = ledger.today(uow)
+    credit = ledger.held_on(uow, request, AccountRole.CUSTOMER_CREDIT)
+    uow.post(
+        posting.refund_paid(
+            request, payment_id, locked.method, amount_minor, day, credit_minor=credit.amount_minor,
+            charges=uow.charges.list_for_request(organisation_id, request.id),
+            fx=ledger.fx_for(uow, request, AccountRole.CUSTOMER_CREDIT, day, credit),
+        )
+    )  # fmt: skip
+    data = payment_snapshot(refunded) | {"refund_amount": amount_minor}
+    uow.publish(NewEvent(organisation_id, "payment.refunded", data))
+    uow.publish(NewEvent(organisation_id, "payment_request.refunded", request_snapshot(refunded_request)))
+    uow.audit(organisation_id, "payment.refunded", "payment", payment_id, amount=amount_minor)
     uow.commit()
     return refunded

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 from betal.domain import payment_request as pr
+from betal.domain import posting
 from betal.domain.calendar import business_date
 from betal.domain.errors import InvalidInput, NotFound
 from betal.domain.events import AuditEntry, NewEvent
 from betal.domain.ids import new_id
 from betal.domain.inbox import Message
 from betal.domain.job import NewJob
+from betal.domain.ledger import AccountRole
 from betal.domain.money import currency as check_currency
 from betal.domain.payment import Payment
 from betal.domain.payment_method import Agreement, Method, parse_methods, require_agreements
@@ -21,6 +23,7 @@ from betal.domain.reminder import plan
 from betal.domain.tenancy import Permission, Principal
 from betal.formats import fi_line
 from betal.ports import Signer, UnitOfWork
+from betal.services import ledger
 from betal.services.reminder_policy import policy_for
 
 PAY_PURPOSE = "pay"
@@ -39,6 +42,7 @@ class NewPaymentRequest:
     recurring_collection_id: str | None = None
     reminder_policy_id: str | None = None
     status: RequestStatus = RequestStatus.OPEN
+    vat_minor: int = 0  # the output VAT the amount includes
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -62,6 +66,7 @@ def snapshot(request: PaymentRequest) -> dict[str, Any]:
         "id": request.id,
         "customer_id": request.customer_id,
         "amount": request.amount_minor,
+        "vat_amount": request.vat_minor,
         "currency": request.currency,
         "due_date": request.due_date.isoformat(),
         "description": request.description,
@@ -88,8 +93,20 @@ def _fi_line(uow: UnitOfWork, organisation_id: str, agreements: list[Agreement])
     return fi_line.render(line), payment_id
 
 
+def check_vat(vat_minor: object, amount_minor: int) -> int:
+    """The VAT included in a request's amount: whole minor units, at least 0 and less than the amount."""
+    if isinstance(vat_minor, bool) or not isinstance(vat_minor, int):
+        raise InvalidInput("must be an integer amount in minor units", field="vat_amount")
+    if not 0 <= vat_minor < amount_minor:
+        raise InvalidInput("must be at least 0 and less than the amount", field="vat_amount")
+    return vat_minor
+
+
 def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPaymentRequest) -> PaymentRequest:
-    """One transaction: the request, its FI line, the customer's inbox message, event and audit."""
+    """One transaction: the request, its FI line, the customer's inbox message, event and audit.
+
+    An issued (not draft) request is booked at once: receivables against sales and output VAT.
+    """
     principal.require(Permission.BILL)
     org = principal.organisation_id
     now = uow.clock.now()
@@ -97,6 +114,7 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
         data.amount_minor, data.due_date, business_date(now), data.description
     )
     check_currency(data.currency)
+    vat = check_vat(data.vat_minor, data.amount_minor)
     methods = parse_methods(data.allowed_methods)
     agreements = uow.agreements.list_for_organisation(org)
     require_agreements(methods, agreements)
@@ -112,7 +130,7 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
         currency=data.currency, due_date=data.due_date, description=description, reference=reference,
         allowed_methods=methods, status=data.status, fi_payment_line=line, fi_payment_id=payment_id,
         paid_minor=0, overpaid_minor=0, refunded_minor=0, created_at=now, updated_at=now,
-        recurring_collection_id=data.recurring_collection_id,
+        recurring_collection_id=data.recurring_collection_id, vat_minor=vat,
     )  # fmt: skip
     if (
         data.reminder_policy_id is not None
@@ -122,6 +140,8 @@ def create_payment_request(uow: UnitOfWork, principal: Principal, data: NewPayme
     request = replace(request, reminder_policy_id=data.reminder_policy_id)
     request = replace(request, next_reminder_at=first_reminder_at(uow, request))
     uow.payment_requests.add(request)
+    if request.status is not RequestStatus.DRAFT:
+        uow.post(posting.request_issued(request, business_date(now)))
     uow.enqueue(
         NewJob(
             NOTIFY_KIND,
@@ -187,10 +207,36 @@ def cancel_payment_request(uow: UnitOfWork, principal: Principal, request_id: st
         raise NotFound(f"no payment request {request_id}", code="payment_request.not_found")
     cancelled = pr.cancel(request, uow.clock.now())
     uow.payment_requests.save(cancelled)
+    _post_cancellation(uow, request)
     uow.audit(org, "payment_request.cancelled", "payment_request", request_id)
     uow.publish(NewEvent(org, "payment_request.cancelled", snapshot(cancelled)))
     uow.commit()
     return cancelled
+
+
+def _post_cancellation(uow: UnitOfWork, request: PaymentRequest) -> None:
+    """Write back what ``request`` (as it stood) still owed; a draft was never booked."""
+    if request.status is RequestStatus.DRAFT or request.outstanding_minor == 0:
+        return
+    day = business_date(uow.clock.now())
+    charges = uow.charges.list_for_request(request.organisation_id, request.id)
+    fx = ledger.fx_for(uow, request, AccountRole.RECEIVABLES, day)
+    uow.post(posting.request_cancelled(request, day, charges, fx=fx))
+
+
+def open_payment_request(uow: UnitOfWork, principal: Principal, request_id: str) -> PaymentRequest:
+    """Issue a draft: it becomes open, payable, and booked (receivables against sales and VAT)."""
+    principal.require(Permission.BILL)
+    org = principal.organisation_id
+    request = uow.payment_requests.get(org, request_id, for_update=True)
+    if request is None:
+        raise NotFound(f"no payment request {request_id}", code="payment_request.not_found")
+    opened = pr.move(request, RequestStatus.OPEN, uow.clock.now())
+    uow.payment_requests.save(opened)
+    uow.post(posting.request_issued(opened, business_date(uow.clock.now())))
+    uow.audit(org, "payment_request.opened", "payment_request", request_id)
+    uow.commit()
+    return opened
 
 
 def mark_overdue_requests(uow: UnitOfWork, organisation_id: str, requests: list[PaymentRequest]) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from betal.domain import payment_request as pr
+from betal.domain import posting
 from betal.domain.calendar import business_date
 from betal.domain.dunning import (
     Charge,
@@ -82,8 +83,15 @@ def _add_charges(
         )
         for line in lines
     ]  # fmt: skip
+    day = business_date(now)
     for charge in added:
         uow.charges.add(charge)
+        uow.post(
+            posting.charge_added(
+                request.organisation_id, request.id, charge.id, charge.kind, charge.amount_minor,
+                charge.currency, day,
+            )
+        )  # fmt: skip
         uow.audit(request.organisation_id, "payment_request.charge_added", "payment_request", request.id,
                   kind=charge.kind.value, amount=charge.amount_minor)  # fmt: skip
     total = sum(c.amount_minor for c in added)

@@ -34,6 +34,7 @@ CUSTOMER = (
     Template.REMINDER_OVERDUE,
 )
 APPROVAL = (Template.APPROVAL_REQUESTED, Template.APPROVAL_REMINDER)
+BOOKKEEPER = (Template.APPROVAL_REJECTED, Template.APPROVAL_LATE)
 # GSM 03.38: the basic character set counts one septet, the extension table two (ESC + character)
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -84,6 +85,26 @@ def approval_context(**changes: Any) -> dict[str, Any]:
     return context | changes
 
 
+def bookkeeper_context(template: Template, **changes: Any) -> dict[str, Any]:
+    """What the bookkeeper is told about a rejected or late-approved payment order."""
+    context: dict[str, Any] = {
+        "sender_name": "Hansen & Co ApS",
+        "bookkeeper_name": "Jonas Bogholder",
+        "organisation_name": "Hansen & Co ApS",
+        "supplier_name": "Kontorartikler A/S",
+        "invoice_number": "F-2026-0042",
+        "amount": 1250000,
+        "currency": "DKK",
+        "execution_date": date(2026, 3, 2),
+        "order_url": f"{BASE_URL}/app/payables/orders/pord_01JQ3Z8K6V4N2B7C9D0E1F2G3H",
+    }
+    if template is Template.APPROVAL_REJECTED:
+        context |= {"approver_name": "Lars Hansen", "comment": "Forkert beløb: vi aftalte 10.000 kr."}
+    else:
+        context |= {"new_execution_date": date(2026, 3, 4)}
+    return context | changes
+
+
 def login_context(**changes: Any) -> dict[str, Any]:
     return {"code": "042917", "minutes": 10, "sender_name": "betal"} | changes
 
@@ -104,6 +125,8 @@ def context_for(template: Template, **changes: Any) -> dict[str, Any]:
         return customer_context(**changes)
     if template in APPROVAL:
         return approval_context(**changes)
+    if template in BOOKKEEPER:
+        return bookkeeper_context(template, **changes)
     if template is Template.WEBHOOK_DISABLED:
         return webhook_context(**changes)
     return login_context(**changes)
@@ -135,6 +158,12 @@ def longest_context(template: Template) -> dict[str, Any]:
         "total": 987654321012,
         "earliest_execution_date": date(2026, 9, 30),
         "pay_url": pay_url(SIGNER, BASE_URL, new_id("preq")),
+        "supplier_name": "Boligselskabet Søndergården Ejendomsadministration A/S",
+        "bookkeeper_name": "Anne-Marie Østergaard Kristensen-Bækgaard",
+        "invoice_number": "Faktura 2026-000123 / kundenr. 4500123 / rekvisition 998877",
+        "comment": (
+            "Beløbet svarer ikke til ordrebekræftelsen, og fakturaen mangler vores rekvisitionsnummer. " * 6
+        )[:500],
     }
     base = context_for(template)
     return base | {k: v for k, v in long.items() if k in base}
@@ -231,6 +260,11 @@ class TestRender:
                 assert context["approve_url"] in body
                 assert format_money(context["total"], "EUR", language) in body
                 assert format_date(context["earliest_execution_date"], language) in body
+            elif template in BOOKKEEPER:
+                assert context["order_url"] in body
+                assert format_money(context["amount"], "DKK", language) in body
+                assert format_date(context["execution_date"], language) in body
+                assert context["supplier_name"] in body
             elif template is Template.WEBHOOK_DISABLED:
                 assert context["endpoint_url"] in body
                 assert context["url"] in body
@@ -395,6 +429,26 @@ REQUIRED = {
     Template.REMINDER_OVERDUE: _CUSTOMER_KEYS | {"amount", "reminder_number", "fee", "interest_rate"},
     Template.APPROVAL_REQUESTED: set(approval_context()),
     Template.APPROVAL_REMINDER: set(approval_context()),
+    Template.APPROVAL_REJECTED: set(bookkeeper_context(Template.APPROVAL_REJECTED)),
+    Template.APPROVAL_LATE: set(bookkeeper_context(Template.APPROVAL_LATE)),
     Template.LOGIN_CODE: set(login_context()),
     Template.WEBHOOK_DISABLED: set(webhook_context()),
 }
+
+
+class TestBookkeeperTexts:
+    def test_a_rejection_carries_the_approvers_comment_and_leaves_it_out_when_there_is_none(self) -> None:
+        context = bookkeeper_context(Template.APPROVAL_REJECTED)
+        out = RENDERER.render(Template.APPROVAL_REJECTED, Channel.EMAIL, "da", context)
+        assert "Kommentar fra Lars Hansen:\nForkert beløb: vi aftalte 10.000 kr." in out.text
+        assert out.subject == "Betaling til Kontorartikler A/S afvist af Lars Hansen"
+        bare = RENDERER.render(Template.APPROVAL_REJECTED, Channel.EMAIL, "en", context | {"comment": None})
+        assert "Comment" not in bare.text
+        assert "\n\n\n" not in bare.text
+
+    def test_a_late_approval_names_both_dates(self) -> None:
+        context = bookkeeper_context(Template.APPROVAL_LATE)
+        out = RENDERER.render(Template.APPROVAL_LATE, Channel.EMAIL, "en", context)
+        assert "was due to run on 2 March 2026" in out.text
+        assert "runs on the next banking day, 4 March 2026" in out.text
+        assert out.subject == "Payment to Kontorartikler A/S approved late: it runs on 4 March 2026"

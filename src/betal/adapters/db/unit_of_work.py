@@ -14,8 +14,13 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from betal import ports
+from betal.adapters.db import bulk
+from betal.adapters.db import repositories_approvals as rap
+from betal.adapters.db import repositories_banking as rb
+from betal.adapters.db import repositories_fx as rf
 from betal.adapters.db import repositories_inbox as ri
 from betal.adapters.db import repositories_ledger as rl
+from betal.adapters.db import repositories_payables as rpay
 from betal.adapters.db import repositories_push as rp
 from betal.adapters.db import repositories_receivables as rr
 from betal.adapters.db import repositories_reminders as rm
@@ -95,6 +100,33 @@ class SqlAlchemyUnitOfWork:
         self.webhook_deliveries: ports.WebhookDeliveryRepository = rw.SqlAlchemyWebhookDeliveryRepository(
             self.session
         )
+        self.bank_statements: ports.BankStatementRepository = rb.SqlAlchemyBankStatementRepository(
+            self.session
+        )
+        self.statement_entries: ports.StatementEntryRepository = rb.SqlAlchemyStatementEntryRepository(
+            self.session
+        )
+        self.matches: ports.MatchRepository = rb.SqlAlchemyMatchRepository(self.session)
+        self.fx_rates: ports.FxRateRepository = rf.SqlAlchemyFxRateRepository(self.session)
+        self._ledger = rl.SqlAlchemyLedgerRepository(self.session)
+        self.ledger: ports.LedgerRepository = self._ledger
+        self.suppliers: ports.SupplierRepository = rpay.SqlAlchemySupplierRepository(self.session)
+        self.supplier_invoices: ports.SupplierInvoiceRepository = rpay.SqlAlchemySupplierInvoiceRepository(
+            self.session
+        )
+        self.supplier_documents: ports.SupplierDocumentRepository = rpay.SqlAlchemySupplierDocumentRepository(
+            self.session
+        )
+        self.payment_orders: ports.PaymentOrderRepository = rap.SqlAlchemyPaymentOrderRepository(self.session)
+        self.approval_policies: ports.ApprovalPolicyRepository = rap.SqlAlchemyApprovalPolicyRepository(
+            self.session
+        )
+        self.approval_requests: ports.ApprovalRequestRepository = rap.SqlAlchemyApprovalRequestRepository(
+            self.session
+        )
+        self.approval_decisions: ports.ApprovalDecisionRepository = rap.SqlAlchemyApprovalDecisionRepository(
+            self.session
+        )
         return self
 
     def __exit__(
@@ -110,7 +142,11 @@ class SqlAlchemyUnitOfWork:
         self._jobs.append(job)
 
     def post(self, draft: JournalDraft) -> None:
-        """Book ``draft`` in this commit; an unbalanced draft is refused here, before anything is written."""
+        """Book ``draft`` in this commit; an unbalanced draft is refused here, before anything is written.
+
+        Foreign lines without a DKK value are valued first, at the entry date's rate.
+        """
+        draft = self._ledger.valued(draft)
         check_balanced(draft.lines)
         self._journal.append(draft)
 
@@ -184,7 +220,7 @@ class SqlAlchemyUnitOfWork:
                         "created_at": now,
                     }
                 )
-        self.session.execute(insert(EventRow), rows)
+        bulk.insert_rows(self.session, EventRow, rows)  # COPY on PostgreSQL: an import publishes 1000s
         self._jobs.extend(rw.fan_out(self.session, rows, now))  # before _write_jobs: same commit
         self._events.clear()
 

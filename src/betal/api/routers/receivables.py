@@ -90,7 +90,7 @@ def create_payment_request(
         customer_id=body.customer_id, amount_minor=body.amount, currency=body.currency,
         due_date=body.due_date, description=body.description, reference=body.reference,
         allowed_methods=tuple(m.value for m in body.allowed_methods),
-        reminder_policy_id=body.reminder_policy_id,
+        reminder_policy_id=body.reminder_policy_id, vat_minor=body.vat_amount,
     )  # fmt: skip
     pdf = None if body.attachment is None else _decode_pdf(body.attachment.content_base64)
 

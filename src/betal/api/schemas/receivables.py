@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from betal.api.schemas.base import AmountMinor, CurrencyCode, RequestModel, ResponseModel
 from betal.api.schemas.reminder_policy import ChargeRead, ReminderRead
@@ -52,6 +52,9 @@ class AttachmentUpload(RequestModel):
 class PaymentRequestCreate(RequestModel):
     customer_id: str = Field(min_length=1, max_length=40)
     amount: AmountMinor
+    vat_amount: StrictInt = Field(
+        default=0, ge=0, description="the output VAT included in amount, in minor units (less than amount)"
+    )
     currency: CurrencyCode
     due_date: date
     description: str = Field(min_length=1, max_length=500)
@@ -83,6 +86,7 @@ class PaymentRequestRead(ResponseModel):
     id: str
     customer_id: str
     amount: int = Field(validation_alias="amount_minor")
+    vat_amount: int = Field(default=0, validation_alias="vat_minor", description="output VAT included")
     currency: str
     due_date: date
     description: str
