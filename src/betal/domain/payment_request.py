@@ -154,10 +154,8 @@ def unapply_payment(
     if request.status not in (S.PAID, S.PARTIALLY_PAID, S.OVERDUE):
         raise IllegalTransition("payment_request", request.status.value, "open")
     if today > request.due_date:
-        status = S.OVERDUE
-    else:
-        status = S.PARTIALLY_PAID if updated.paid_minor > 0 else S.OPEN
-    return replace(updated, status=status)
+        return replace(updated, status=S.OVERDUE)
+    return replace(updated, status=S.PARTIALLY_PAID if updated.paid_minor > 0 else S.OPEN)
 
 
 def cancel(request: PaymentRequest, now: datetime) -> PaymentRequest:
