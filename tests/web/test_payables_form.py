@@ -4,8 +4,11 @@ the fields of the kind chosen, and the services' problems turned into the keys t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from io import BytesIO
+from typing import TypeVar
 
 import pytest
 from starlette.datastructures import Headers, UploadFile
@@ -16,6 +19,15 @@ from betal.services.payment_means import MeansInput
 from betal.services.supplier import SupplierInput
 from betal.services.supplier_invoice import InvoiceInput
 from betal.web import payables_form as forms
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[object, object, T]) -> T:
+    """Await ``coroutine`` on a loop of its own thread: another test may have left a loop running here."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 FORM = {
     "supplier_id": "sup_1", "invoice_number": " F-1 ", "issue_date": "2026-03-02", "due_date": "2026-03-16",
@@ -92,17 +104,17 @@ class TestErrors:
 
 class TestPdfUpload:
     def test_a_pdf(self) -> None:
-        found, errors = asyncio.run(forms.pdf_upload(_upload(b"%PDF-1.4", "a/b.pdf", "application/pdf")))
+        found, errors = _run(forms.pdf_upload(_upload(b"%PDF-1.4", "a/b.pdf", "application/pdf")))
         assert errors == {}
         assert found is not None
         assert (found.kind, found.filename) == (DocumentKind.PDF, "b.pdf")
 
     def test_nothing_chosen(self) -> None:
-        assert asyncio.run(forms.pdf_upload(_upload(b"", "", "application/octet-stream"))) == (None, {})
-        assert asyncio.run(forms.pdf_upload("")) == (None, {})
+        assert _run(forms.pdf_upload(_upload(b"", "", "application/octet-stream"))) == (None, {})
+        assert _run(forms.pdf_upload("")) == (None, {})
 
     def test_not_a_pdf(self) -> None:
-        assert asyncio.run(forms.pdf_upload(_upload(b"GIF89a", "x.gif", "image/gif"))) == (
+        assert _run(forms.pdf_upload(_upload(b"GIF89a", "x.gif", "image/gif"))) == (
             None,
             {"pdf": "pdf"},
         )
