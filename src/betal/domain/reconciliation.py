@@ -72,7 +72,7 @@ class Rule(StrEnum):
     MANUAL = "manual"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenRequest:
     """A payable request as reconciliation sees it (one row of one query per run)."""
 
@@ -88,7 +88,7 @@ class OpenRequest:
     reference: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenPayment:
     """A succeeded provider payment whose money has not yet been seen arriving on the bank account."""
 
@@ -99,7 +99,7 @@ class OpenPayment:
     settled_on: date | None = None  # when the provider reported it paid (Betalingsservice lump sums)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """Part of an entry's money given to one target by one rule."""
 

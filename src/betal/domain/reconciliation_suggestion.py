@@ -37,7 +37,7 @@ LIKELY_PAYER = 24  # payer score (of 30) from which a set of the payer's request
 NAME_TOKEN = 3  # name words shorter than this do not find customers (initials, "og", "co")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     payment_request_ids: tuple[str, ...]
     amount_minor: int  # what the requests owe together

@@ -31,7 +31,7 @@ def test_chunks() -> None:
 def test_insert_then_update_many(container: bootstrap.Container, org: CreatedOrganisation) -> None:
     rows = _rows(org, CHUNK + 5)
     with container.session_factory() as session, session.begin():
-        insert_rows(session, AgreementRow, rows)
+        insert_rows(session, AgreementRow, (r for r in rows))  # a generator, read once
         insert_rows(session, AgreementRow, [])
         update_rows(session, AgreementRow, [{"id": r["id"], "status": "suspended"} for r in rows[:3]])
         update_rows(session, AgreementRow, [])

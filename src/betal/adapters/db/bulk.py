@@ -8,7 +8,8 @@ the columns hold (``mapping.to_columns``): strings, integers, dates, aware datet
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from psycopg.types.json import Jsonb
@@ -30,21 +31,25 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(session: Session, model: type[Base], rows: Iterable[dict[str, Any]]) -> None:
     """Insert many rows in this session's transaction: COPY on PostgreSQL, else ``executemany``.
 
-    Every row names the same columns (the first row's); a column left out gets its database default, not
-    a default declared only in Python.
+    ``rows`` may be a generator: it is read once, and on PostgreSQL streamed, so a large batch is never
+    held as dicts all at once. Every row names the same columns (the first row's); a column left out
+    gets its database default, not a default declared only in Python.
     """
-    if not rows:
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
         return
     if not _is_postgres(session):
-        for part in chunks(rows):
-            session.execute(insert(model), list(part))
+        rest = chain([first], stream)
+        while batch := list(islice(rest, CHUNK)):
+            session.execute(insert(model), batch)
         return
     session.flush()
     table, name = model.__table__, model.__tablename__
-    columns = list(rows[0])
+    columns = list(first)
     documents = {c for c in columns if isinstance(table.c[c].type, JSON)}
     driver = session.connection().connection.driver_connection
     assert driver is not None
@@ -52,10 +57,10 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         driver.cursor() as cursor,
         cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
-        for row in rows:
-            copy.write_row([
-                Jsonb(row[c]) if c in documents and row[c] is not None else row[c] for c in columns
-            ])  # fmt: skip
+        for row in chain([first], stream):
+            copy.write_row(
+                [Jsonb(row[c]) if c in documents and row[c] is not None else row[c] for c in columns]
+            )
 
 
 def update_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:

@@ -72,7 +72,7 @@ class SqlAlchemyStatementEntryRepository:
         self.session = session
 
     def add_many(self, entries: Sequence[StatementEntry]) -> None:
-        insert_rows(self.session, StatementEntryRow, [to_columns(e) for e in entries])
+        insert_rows(self.session, StatementEntryRow, (to_columns(e) for e in entries))
 
     def existing_keys(self, organisation_id: str, account: str, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -172,7 +172,7 @@ class SqlAlchemyMatchRepository:
         self.session = session
 
     def add_many(self, matches: Sequence[Match]) -> None:
-        insert_rows(self.session, ReconciliationMatchRow, [to_columns(m) for m in matches])
+        insert_rows(self.session, ReconciliationMatchRow, (to_columns(m) for m in matches))
 
     def get(self, organisation_id: str, match_id: str, *, for_update: bool = False) -> Match | None:
         query = select(ReconciliationMatchRow).where(
@@ -300,4 +300,4 @@ class SqlAlchemyMatchRepository:
         update_rows(self.session, CustomerRow, rows)
 
     def add_payments(self, payments: Sequence[Payment]) -> None:
-        insert_rows(self.session, PaymentRow, [to_columns(p) for p in payments])
+        insert_rows(self.session, PaymentRow, (to_columns(p) for p in payments))
