@@ -7,6 +7,7 @@ the same security headers (a strict Content-Security-Policy: no inline script or
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -14,10 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from betal.domain.money import Money, currency
 from betal.web import cookies, translation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -77,6 +80,17 @@ def environment(language: str) -> Environment:
     env.globals["static_url"] = static_url
     env.globals["language"] = language
     return env
+
+
+def money_formatter(language: str) -> Callable[[int, str], str]:
+    """Minor units as the portal shows them: "1.234,50 DKK" in Danish, "1,234.50 DKK" in English."""
+
+    def money(minor: int, code: str) -> str:
+        digits = currency(code).exponent
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+
+    return money
 
 
 def language_of(request: Request) -> str:

@@ -14,19 +14,17 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from betal.domain.errors import BetalError, Conflict, InvalidInput
-from betal.domain.money import Money, currency
 from betal.domain.tenancy import Permission, Principal, permissions_of
 from betal.services import bank_statement as statements
 from betal.services import reconciliation
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf, safe_next
-from betal.web.templating import language_of, render
+from betal.web.templating import language_of, money_formatter, render
 
 router = APIRouter(prefix="/app/bank", include_in_schema=False)
 PAGE = 25
@@ -48,10 +46,7 @@ Form = Annotated[FormData, Depends(_form)]
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
     language = language_of(request)
 
-    def money(minor: int, code: str) -> str:  # "1.234,50 DKK" in Danish, "1,234.50 DKK" in English
-        digits = currency(code).exponent
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+    money = money_formatter(language)
 
     can_book = Permission.BOOK in permissions_of(portal_principal(portal).role)
     values = {

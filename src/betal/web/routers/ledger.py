@@ -22,13 +22,12 @@ from starlette.responses import Response
 from betal.domain.aging import BUCKETS
 from betal.domain.calendar import business_date
 from betal.domain.errors import Conflict
-from betal.domain.money import Money, currency
 from betal.domain.tenancy import Permission, permissions_of
 from betal.ports import JournalFilter
 from betal.services import ledger
 from betal.web import ledger_chart
 from betal.web.deps import Portal, PortalDep, actor, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, render
+from betal.web.templating import language_of, money_formatter, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 PAGE = 25
@@ -40,10 +39,7 @@ NoticeQuery = Annotated[str | None, Query(max_length=20)]
 def _page(request: Request, portal: Portal, page: str, **context: Any) -> Response:
     language = language_of(request)
 
-    def money(minor: int, code: str) -> str:  # "1.234,50 DKK" in Danish, "1,234.50 DKK" in English
-        digits = currency(code).exponent
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+    money = money_formatter(language)
 
     def kroner(minor: int) -> str:  # a chart axis: whole kroner
         return format_decimal(Decimal(minor) / 100, "#,##0", locale=language)

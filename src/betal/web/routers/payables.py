@@ -16,14 +16,12 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from betal.domain.errors import Conflict, InvalidInput
-from betal.domain.money import Money, currency
 from betal.domain.payables import DocumentKind, InvoiceStatus, SupplierDocument
 from betal.domain.tenancy import Permission, permissions_of
 from betal.services import supplier as suppliers
@@ -32,7 +30,7 @@ from betal.services import supplier_invoice as invoices
 from betal.services import supplier_invoice_ubl as e_invoices
 from betal.web import payables_form as forms
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, render
+from betal.web.templating import language_of, money_formatter, render
 
 router = APIRouter(prefix="/app/payables", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -52,10 +50,7 @@ FormData = Annotated[dict[str, Any], Depends(_form_data)]
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
     language = language_of(request)
 
-    def money(minor: int, code: str) -> str:  # "1.234,50 DKK" in Danish, "1,234.50 DKK" in English
-        digits = currency(code).exponent
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+    money = money_formatter(language)
 
     can_book = Permission.BOOK in permissions_of(portal_principal(portal).role)
     values = {"portal": portal, "can_book": can_book, "money": money, **context}

@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from betal.domain.errors import BetalError, InvalidInput
-from betal.domain.money import Money, currency
+from betal.domain.money import Money
 from betal.domain.payables import OrderStatus
 from betal.domain.payment_order import execution_note
 from betal.domain.tenancy import Permission, permissions_of
@@ -35,7 +35,7 @@ from betal.services import approval, approval_policy
 from betal.services import payment_order as orders
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
 from betal.web.routers.approve import messaging
-from betal.web.templating import language_of, render
+from betal.web.templating import language_of, money_formatter, render
 
 router = APIRouter(prefix="/app/payables", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -60,10 +60,7 @@ def _one(form: dict[str, list[str]], name: str) -> str:
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
     language = language_of(request)
 
-    def money(minor: int, code: str) -> str:
-        digits = currency(code).exponent
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+    money = money_formatter(language)
 
     permissions = permissions_of(portal_principal(portal).role)
     values = {

@@ -17,13 +17,12 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from betal.domain.errors import Conflict, FieldProblem, InvalidInput
-from betal.domain.money import Money, currency
+from betal.domain.money import Money
 from betal.domain.payment_request import TRANSITIONS, PaymentRequest, RequestStatus
 from betal.domain.tenancy import Permission, Principal, permissions_of
 from betal.ports import UnitOfWork
@@ -34,7 +33,7 @@ from betal.services import mandate as mandates
 from betal.services import payment as payments
 from betal.services import payment_request as requests
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, render
+from betal.web.templating import language_of, money_formatter, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -57,10 +56,7 @@ FormData = Annotated[dict[str, Any], Depends(_form_data)]
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
     language = language_of(request)
 
-    def money(minor: int, code: str) -> str:  # "1.234,50 DKK" in Danish, "1,234.50 DKK" in English
-        digits = currency(code).exponent
-        pattern = "#,##0." + "0" * digits if digits else "#,##0"
-        return f"{format_decimal(Money(minor, code).to_decimal(), pattern, locale=language)} {code}"
+    money = money_formatter(language)
 
     can_bill = Permission.BILL in permissions_of(portal_principal(portal).role)
     values = {"portal": portal, "can_bill": can_bill, "money": money, **context}
