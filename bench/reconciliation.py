@@ -382,6 +382,7 @@ class Run:
     statement_id: str
     entries: int
     rss_mb: float  # the child's own peak
+    cpu_seconds: float  # the child's own CPU time (user + system) in the import; the rest is waiting
 
 
 def import_in_child(url: str, organisation_id: str, path: str, profile: bool, out: Connection) -> None:
@@ -394,7 +395,7 @@ def import_in_child(url: str, organisation_id: str, path: str, profile: bool, ou
         marks.setdefault(stage, time.perf_counter())
 
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
     with Path(path).open("rb") as source, container.uow() as uow:
@@ -402,14 +403,14 @@ def import_in_child(url: str, organisation_id: str, path: str, profile: bool, ou
         result = bank_statement.import_statement(
             uow, owner(organisation_id), source, sha256, progress=progress
         )
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler is not None:
         profiler.disable()
         print_profile(profiler)
     container.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     read = marks.get("reconcile", started) - started
-    out.send(Run(elapsed, read, result.statement.id, len(result.entries), rss))
+    out.send(Run(elapsed, read, result.statement.id, len(result.entries), rss, cpu))
 
 
 def print_profile(profiler: cProfile.Profile) -> None:
@@ -520,13 +521,15 @@ def print_header(entries: int, backend: str) -> None:
     print(f"camt.053 import + reconciliation: {entries} credits against {entries} open requests, {backend}")
     print("  A = lower bound (iterparse + dict join); B = betal (read: parse and check the file;"
           " rest: reconcile, write, commit)")  # fmt: skip
-    print("  round  file MB     A s  A entries/s      B s  (read /   rest)  B entries/s   ratio  B peak RSS")
+    print("  round  file MB     A s  A entries/s      B s  (read /   rest)  B cpu s  B entries/s   ratio"
+          "  B peak RSS")  # fmt: skip
 
 
 def print_round(number: int, done: Round, entries: int) -> None:
     lower, b = done.lower_seconds, done.betal
     print(f"  {number:5d} {done.file_mb:8.0f} {lower:7.2f} {entries / lower:12.0f} {b.seconds:8.1f}"
-          f"  ({b.read_seconds:5.1f} / {b.seconds - b.read_seconds:6.1f}) {entries / b.seconds:12.0f}"
+          f"  ({b.read_seconds:5.1f} / {b.seconds - b.read_seconds:6.1f}) {b.cpu_seconds:8.1f}"
+          f" {entries / b.seconds:12.0f}"
           f" {b.seconds / lower:7.1f} {b.rss_mb:8.0f} MB", flush=True)  # fmt: skip
 
 

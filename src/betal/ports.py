@@ -12,12 +12,15 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from betal.domain.accountant import ClientApproval, ClientCounts, ClientFailure, ClientInvoice
 from betal.domain.approval import ApprovalDecision, ApprovalPolicy, ApprovalRequest
+from betal.domain.bank_file import BankFile
 from betal.domain.banking import BankStatement, Match, MatchStatus, StatementEntry
 from betal.domain.customer import Customer
 from betal.domain.delivery import DeliveryResult
 from betal.domain.dunning import Charge, ReminderRecord
 from betal.domain.events import AuditEntry, Event, NewEvent
+from betal.domain.fees import PricePlan, UsageKind, UsageRecord
 from betal.domain.fx import Rate
 from betal.domain.inbox import Attachment, Message, OneTimeCode, PayerSession
 from betal.domain.job import Job, NewJob
@@ -32,6 +35,7 @@ from betal.domain.payables import (
     SupplierInvoice,
 )
 from betal.domain.payment import Payment
+from betal.domain.payment_account import PaymentAccount
 from betal.domain.payment_method import Agreement, Method
 from betal.domain.payment_request import PaymentRequest
 from betal.domain.posting import Held
@@ -350,6 +354,9 @@ class SupplierInvoiceRepository(Protocol):
         self, organisation_id: str, *, status: str | None, supplier_id: str | None, after_id: str | None,
         limit: int,
     ) -> list[SupplierInvoice]: ...  # fmt: skip
+    def open_until(self, organisation_id: str, issued_until: date) -> list[tuple[SupplierInvoice, str]]:
+        """Booked invoices (not paid or cancelled) issued on or before the day, with the supplier's name."""
+        ...
 
 
 class SupplierDocumentRepository(Protocol):
@@ -445,6 +452,16 @@ class PaymentOrderRepository(Protocol):
         ...
 
 
+class ClientRepository(Protocol):
+    """Work waiting in many organisations at once (the accountant's view); a fixed number of statements."""
+
+    def counts(self, org_ids: Sequence[str], today: date, files_since: datetime) -> list[ClientCounts]: ...
+    def invoices(self, org_ids: Sequence[str], limit: int) -> list[ClientInvoice]: ...
+    def approvals(self, org_ids: Sequence[str], limit: int) -> list[ClientApproval]: ...
+    def failures(self, org_ids: Sequence[str], limit: int, files_since: datetime) -> list[ClientFailure]: ...
+    def live_order_invoice_ids(self, organisation_id: str, invoice_ids: Sequence[str]) -> set[str]: ...
+
+
 class ApprovalPolicyRepository(Protocol):
     def get(self, organisation_id: str) -> ApprovalPolicy | None: ...
     def save(self, policy: ApprovalPolicy) -> None:
@@ -471,6 +488,57 @@ class ApprovalDecisionRepository(Protocol):
     def add(self, decision: ApprovalDecision) -> None: ...
     def list_for_orders(self, organisation_id: str, order_ids: Sequence[str]) -> list[ApprovalDecision]:
         """Every decision on these orders, in every round, oldest first."""
+        ...
+
+
+class PaymentAccountRepository(Protocol):
+    def add(self, account: PaymentAccount) -> None: ...
+    def get(self, organisation_id: str, account_id: str) -> PaymentAccount | None: ...
+    def list_for(self, organisation_id: str) -> list[PaymentAccount]: ...
+    def default_for(self, organisation_id: str) -> PaymentAccount | None: ...
+    def find_by_iban(self, organisation_id: str, iban: str) -> PaymentAccount | None: ...
+    def clear_default(self, organisation_id: str) -> None: ...
+    def all_accounts(self) -> list[PaymentAccount]:
+        """Every organisation's accounts (for fetching statements)."""
+        ...
+
+
+class BankFileRepository(Protocol):
+    def add(self, bank_file: BankFile, content: bytes) -> None: ...
+    def get(self, organisation_id: str, file_id: str, *, for_update: bool = False) -> BankFile | None: ...
+    def save(self, bank_file: BankFile, *, status_report: bytes | None = None) -> None: ...
+    def content(self, organisation_id: str, file_id: str) -> bytes | None: ...
+    def list_page(self, organisation_id: str, after_id: str | None, limit: int) -> list[BankFile]: ...
+    def organisations_due(self, day: date) -> list[str]:
+        """Organisations with approved orders executing on or before ``day``."""
+        ...
+
+    def orders_due(self, organisation_id: str, day: date) -> list[PaymentOrder]:
+        """The organisation's approved orders executing on or before ``day``, locked, by id."""
+        ...
+
+    def orders_of(self, organisation_id: str, file_id: str) -> list[PaymentOrder]: ...
+    def submitted_orders(self, organisation_id: str, end_to_end_ids: Sequence[str]) -> list[PaymentOrder]:
+        """Submitted orders with these end-to-end ids."""
+        ...
+
+
+class PricePlanRepository(Protocol):
+    def get(self, organisation_id: str) -> PricePlan | None: ...
+    def save(self, plan: PricePlan) -> None:
+        """Insert the organisation's plan or replace the one it has."""
+        ...
+
+
+class UsageRecordRepository(Protocol):
+    def add(self, record: UsageRecord) -> bool:
+        """Insert; False (nothing written) when the same (organisation, kind, subject) was metered before."""
+        ...
+
+    def list_between(
+        self, organisation_id: str, kind: UsageKind, start: date, end: date
+    ) -> list[UsageRecord]:
+        """Records of one kind dated ``start`` to ``end`` (both included), by day."""
         ...
 
 
@@ -610,10 +678,15 @@ class UnitOfWork(Protocol):
     supplier_invoices: SupplierInvoiceRepository
     supplier_documents: SupplierDocumentRepository
     payment_orders: PaymentOrderRepository
+    clients: ClientRepository
     approval_policies: ApprovalPolicyRepository
     approval_requests: ApprovalRequestRepository
     approval_decisions: ApprovalDecisionRepository
+    payment_accounts: PaymentAccountRepository
+    bank_files: BankFileRepository
     fx_rates: FxRateRepository
+    price_plans: PricePlanRepository
+    usage_records: UsageRecordRepository
     actor: Actor
     clock: Clock
     defer_commit: bool

@@ -239,6 +239,21 @@ def _make_supplier_document(container: Container, org: CreatedOrganisation) -> s
         return add_document(uow, _principal(org), str(invoice_id), "f.pdf", "application/pdf", pdf).id
 
 
+def _make_bank_file(container: Container, org: CreatedOrganisation) -> str:
+    from betal.domain.bank_file import BankFile, BankFileStatus
+    from betal.domain.ids import new_id
+
+    now = container.clock.now()
+    bank_file = BankFile(
+        new_id("bfile"), org.organisation.id, new_id("bfile").replace("_", "-"), "pain.001.001.09",
+        "DK4400400440116254", business_date(now), 1, "1.00", BankFileStatus.CREATED, None, None, now,
+    )  # fmt: skip
+    with container.uow() as uow:
+        uow.bank_files.add(bank_file, b"<Document/>")
+        uow.commit()
+    return bank_file.id
+
+
 # One factory per path parameter: it makes a resource in the given organisation and returns its id.
 FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "job_id": _make_job,
@@ -260,11 +275,21 @@ FACTORIES: dict[str, Callable[[Container, CreatedOrganisation], str]] = {
     "supplier_id": _make_supplier,
     "invoice_id": _make_supplier_invoice,
     "document_id": _make_supplier_document,
+    "bank_file_id": _make_bank_file,
 }
 
 
+# Path parameters that name no resource: a fee statement's period (``2026-Q4``) is always the key's own
+# organisation's statement (tests/api/routers/test_fees.py).
+NOT_IDS = frozenset({"period"})
+
+
 def api_routes() -> list[tuple[str, str]]:
-    return [(method, path) for method, path in route_table() if PARAM.search(path)]
+    return [
+        (method, path)
+        for method, path in route_table()
+        if PARAM.search(path) and not set(PARAM.findall(path)) <= NOT_IDS
+    ]
 
 
 class TestTenancy:

@@ -24,6 +24,7 @@ from betal import bootstrap
 from betal.adapters.security import Argon2PasswordHasher
 from betal.api.app import create_app
 from betal.config import Settings
+from betal.ports import Clock
 from betal.services.demo import seed_demo, seed_demo_customers
 
 CHROMIUM = "/usr/bin/chromium"
@@ -68,14 +69,17 @@ class BrowserApp:
 
 
 @contextmanager
-def _serve(tmp_path_factory: pytest.TempPathFactory, *, payer: bool) -> Iterator[BrowserApp]:
-    """Serve the app from a thread over a fresh demo database (with Anna's bills when ``payer``)."""
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, *, payer: bool, clock: Clock | None = None
+) -> Iterator[BrowserApp]:
+    """Serve the app from a thread over a fresh demo database (with Anna's bills when ``payer``); on the
+    system clock, or on ``clock`` (a ``FrozenClock`` the test moves) when given."""
     path = tmp_path_factory.mktemp("browser") / "betal.db"
     port = _free_port()
     settings = Settings(
         database_url=f"sqlite:///{path}", secret_key=SECRET, base_url=f"http://127.0.0.1:{port}"
     )
-    container = bootstrap.build(settings, hasher=Argon2PasswordHasher(fast=True))
+    container = bootstrap.build(settings, clock=clock, hasher=Argon2PasswordHasher(fast=True))
     bootstrap.migrate(container)
     with container.uow() as uow:
         seed_demo(uow, container.hasher)

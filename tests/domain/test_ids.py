@@ -19,6 +19,21 @@ class TestNewId:
         ids = [new_id("evt", now_ms=ms) for ms in (1, 2, 1000, 2**40)]
         assert ids == sorted(ids)
 
+    def test_body_is_the_ulid_crockford_base32_of_time_and_randomness(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        for ms, random_bits in (
+            (0, 0),
+            (1, 1),
+            (2**48 - 1, 2**80 - 1),
+            (1_763_800_000_000, 0x1234_5678_9ABC_DEF0_1357),
+        ):
+            monkeypatch.setattr("betal.domain.ids.secrets.randbits", lambda _bits, r=random_bits: r)
+            body = new_id("pay", now_ms=ms).removeprefix("pay_")
+            value = sum(alphabet.index(c) << (5 * (25 - i)) for i, c in enumerate(body))
+            assert value == (ms << 80) | random_bits
+
     def test_unique(self) -> None:
         assert len({new_id("job", now_ms=5) for _ in range(1000)}) == 1000
 

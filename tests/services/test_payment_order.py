@@ -25,6 +25,7 @@ from betal.domain.tenancy import Role
 from betal.services.payment_order import (
     NewPaymentOrder,
     cancel_payment_order,
+    cancel_payment_orders,
     create_payment_order,
     create_payment_orders,
     get_payment_order,
@@ -220,3 +221,37 @@ class TestListAndCancel:
     def test_an_unknown_order_is_not_found(self, world: World) -> None:
         with world.container.uow() as uow, pytest.raises(NotFound):
             cancel_payment_order(uow, world.principal(world.bookkeeper), "pord_nope")
+
+
+class TestCancelPaymentOrders:
+    def test_cancels_every_order_in_one_go(self, world: World) -> None:
+        kontor = supplier(world)
+        made = [_create(world, invoice(world, kontor).id) for _ in range(3)]
+        with world.container.uow() as uow:
+            cancelled = cancel_payment_orders(uow, world.principal(world.bookkeeper), [o.id for o in made])
+        assert {o.status for o in cancelled} == {OrderStatus.CANCELLED}
+        with world.container.uow() as uow:
+            stored = uow.payment_orders.get_many(world.org_id, [o.id for o in made])
+        assert {o.status for o in stored} == {OrderStatus.CANCELLED}
+        with world.container.engine.connect() as conn:
+            cancelled_event = EventRow.type == "payment_order.cancelled"
+            kinds = conn.execute(select(EventRow.type).where(cancelled_event)).all()
+        assert len(kinds) == 3
+
+    def test_all_or_nothing_naming_each_order_that_cannot_be(self, world: World) -> None:
+        kontor = supplier(world)
+        good, done = _create(world, invoice(world, kontor).id), _create(world, invoice(world, kontor).id)
+        with world.container.uow() as uow:
+            cancel_payment_order(uow, world.principal(world.bookkeeper), done.id)
+        with world.container.uow() as uow, pytest.raises(InvalidInput) as caught:
+            cancel_payment_orders(uow, world.principal(world.bookkeeper), [good.id, done.id, "pord_unknown"])
+        assert caught.value.code == "payment_order.bulk_invalid"
+        assert [p.field for p in caught.value.errors] == ["payment_order_ids.1", "payment_order_ids.2"]
+        with world.container.uow() as uow:
+            assert get_payment_order(uow, world.principal(), good.id).status is OrderStatus.DRAFT
+
+    def test_needs_the_bookkeeping_permission_and_ids(self, world: World) -> None:
+        with world.container.uow() as uow, pytest.raises(Forbidden):
+            cancel_payment_orders(uow, world.principal(world.anna), ["pord_x"])
+        with world.container.uow() as uow, pytest.raises(InvalidInput):
+            cancel_payment_orders(uow, world.principal(world.bookkeeper), [])

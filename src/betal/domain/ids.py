@@ -11,7 +11,6 @@ import secrets
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_BODY = 26
 PREFIXES = frozenset(
     {
         "org", "usr", "mem", "key", "cus", "preq", "pay", "man", "rcol", "sup", "sinv", "pord", "appr",
@@ -21,8 +20,11 @@ PREFIXES = frozenset(
         "watt",
         "acc", "je", "pst", "mat",
         "sbc", "sdoc", "apol", "adec", "plan", "use",
+        "pacc",
     }
 )  # fmt: skip
+_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]  # 10 bits -> two characters
+_SHIFTS = range(120, -1, -10)  # 13 pairs of 10 bits = the 26 characters, most significant first
 _PATTERN = re.compile(r"^([a-z]+)_([0-9A-HJKMNP-TV-Z]{26})$")
 
 
@@ -32,11 +34,7 @@ def new_id(prefix: str, *, now_ms: int | None = None) -> str:
         raise ValueError(f"unknown id prefix {prefix!r}")
     ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     value = (ms << 80) | secrets.randbits(80)
-    chars = []
-    for _ in range(_BODY):
-        value, digit = divmod(value, 32)
-        chars.append(_ALPHABET[digit])
-    return f"{prefix}_{''.join(reversed(chars))}"
+    return prefix + "_" + "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def has_prefix(value: str, prefix: str) -> bool:

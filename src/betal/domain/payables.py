@@ -144,6 +144,8 @@ class PaymentOrder:
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+    payment_account_id: str | None = None  # the organisation's account it is paid from (set on approval)
+    creditor: dict[str, Any] | None = None  # where it pays, as approved (payment-redirection defence)
 
 
 def move_order(order: PaymentOrder, target: OrderStatus, now: datetime, **changes: Any) -> PaymentOrder:

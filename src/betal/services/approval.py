@@ -44,6 +44,7 @@ from betal.ports import UnitOfWork
 from betal.services import approval_notice as notices
 from betal.services.approval_notice import Messaging
 from betal.services.approval_policy import policy_of
+from betal.services.payment_execution import approved_payment
 from betal.services.payment_order import snapshot
 
 MAX_ORDERS = 100  # per approval request: each link carries its orders' ids
@@ -208,7 +209,7 @@ def _settle(
     status = outcome(order.required_approvals, this_round)
     if status is OrderStatus.APPROVED:
         day = execution_after_approval(order.execution_date, business_date(now))
-        settled = move_order(order, status, now, execution_date=day)
+        settled = move_order(order, status, now, execution_date=day, **approved_payment(uow, order))
         if day != order.execution_date:
             notices.tell_bookkeeper(
                 uow, messaging, Template.APPROVAL_LATE, order, approval, "late", new_execution_date=day

@@ -148,13 +148,17 @@ def read_statement(
 
 
 def _check_account(uow: UnitOfWork, organisation_id: str, headers: Sequence[camt.CamtStatement]) -> None:
-    """A statement must be for the organisation's own account when its agreement names one (an IBAN)."""
+    """A statement must be for one of the organisation's own accounts when its agreement names one (an
+    IBAN): that account, or one of its payment accounts (from which suppliers are paid)."""
     agreement = uow.agreements.get(organisation_id, Method.ACCOUNT_TO_ACCOUNT)
     own = None if agreement is None else agreement.config.get("creditor_iban")
     if not own:
         return
+    accounts = {account_key(str(own))} | {
+        account_key(a.iban) for a in uow.payment_accounts.list_for(organisation_id)
+    }
     for header in headers:
-        if account_key(header.account) != account_key(str(own)):
+        if account_key(header.account) not in accounts:
             raise InvalidInput(
                 f"the statement is for account {header.account}, not the organisation's account {own}",
                 field="body", code="bank_statement.unknown_account",

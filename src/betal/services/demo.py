@@ -12,7 +12,9 @@ from betal.domain.calendar import business_date
 from betal.domain.tenancy import Principal, Role
 from betal.ports import Cipher, PasswordHasher, UnitOfWork
 from betal.services.customer import NewCustomer, create_customer
+from betal.services.fees import PlanInput, put_price_plan
 from betal.services.organisation import add_member, create_organisation
+from betal.services.payment_account import PaymentAccountInput, create_payment_account
 from betal.services.payment_request import NewPaymentRequest, create_payment_request
 from betal.services.supplier import SupplierInput, add_supplier
 from betal.services.user import register_user
@@ -81,13 +83,21 @@ _DEMO_SUPPLIERS = (
     SupplierInput("Papierwerk GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
 )
 
+DEMO_PLAN = PlanInput("Standard", per_payment_fee_minor=250, monthly_fee_minor=19_900)
+
 
 def seed_demo_suppliers(uow: UnitOfWork) -> None:
-    """Three suppliers of the first demo company: paid by Danish account, FI-kort and SEPA."""
+    """Three suppliers of the first demo company: paid by Danish account, FI-kort and SEPA; and its price
+    plan (199 kr. a month, 2,50 kr. per executed payment)."""
     organisation = uow.organisations.get_by_cvr(ORGANISATIONS[0][1])
-    if organisation is None or uow.suppliers.list_page(organisation.id, None, 1):
+    if organisation is None:
         return
     principal = Principal(organisation.id, Role.OWNER, "system", "demo")
+    if uow.price_plans.get(organisation.id) is None:
+        put_price_plan(uow, principal, DEMO_PLAN)
+    if uow.suppliers.list_page(organisation.id, None, 1):
+        return
     for data in _DEMO_SUPPLIERS:
         add_supplier(uow, principal, data)
-    uow.commit()
+    account = PaymentAccountInput("Driftskonto", reg_no="5301", account_no="0244041")
+    create_payment_account(uow, principal, account)  # the account they are paid from; commits

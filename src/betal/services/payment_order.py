@@ -210,13 +210,46 @@ def cancel_payment_order(uow: UnitOfWork, principal: Principal, order_id: str) -
     if order is None:
         raise NotFound(f"no payment order {order_id}", code="payment_order.not_found")
     cancelled = move_order(order, OrderStatus.CANCELLED, uow.clock.now())
+    _record_cancel(uow, order, cancelled)
+    uow.commit()
+    return cancelled
+
+
+def _record_cancel(uow: UnitOfWork, order: PaymentOrder, cancelled: PaymentOrder) -> None:
     uow.payment_orders.save(cancelled)
     uow.publish(NewEvent(order.organisation_id, "payment_order.cancelled", snapshot(cancelled)))
     uow.audit(
         order.organisation_id, "payment_order.cancelled", "payment_order", order.id, was=order.status.value
     )
+
+
+def cancel_payment_orders(
+    uow: UnitOfWork, principal: Principal, order_ids: Sequence[str]
+) -> list[PaymentOrder]:
+    """Cancel many orders, all or nothing: every order that cannot be cancelled is reported, none is."""
+    principal.require(Permission.BOOK)
+    if not 1 <= len(order_ids) <= MAX_BULK or len(set(order_ids)) != len(order_ids):
+        raise InvalidInput(f"give 1 to {MAX_BULK} different payment order ids", field="payment_order_ids")
+    now = uow.clock.now()
+    locked = uow.payment_orders.get_many(principal.organisation_id, order_ids, for_update=True)
+    found = {o.id: o for o in locked}
+    moves: list[tuple[PaymentOrder, PaymentOrder]] = []
+    problems: list[FieldProblem] = []
+    for index, order_id in enumerate(order_ids):
+        order = found.get(order_id)
+        try:
+            if order is None:
+                raise NotFound(f"no payment order {order_id}", code="payment_order.not_found")
+            moves.append((order, move_order(order, OrderStatus.CANCELLED, now)))
+        except (NotFound, Conflict) as exc:
+            problems.append(FieldProblem(f"payment_order_ids.{index}", exc.detail))
+    if problems:
+        detail = f"{len(problems)} of {len(order_ids)} payment orders cannot be cancelled; none was"
+        raise InvalidInput(detail, errors=problems, code="payment_order.bulk_invalid")
+    for order, cancelled in moves:
+        _record_cancel(uow, order, cancelled)
     uow.commit()
-    return cancelled
+    return [cancelled for _, cancelled in moves]
 
 
 @dataclass(frozen=True)

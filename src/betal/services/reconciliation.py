@@ -42,6 +42,7 @@ from betal.domain.reconciliation_suggestion import Suggestion, SuggestionIndex, 
 from betal.domain.tenancy import Permission, Principal
 from betal.ports import UnitOfWork
 from betal.services.payment import payment_snapshot, settle_request
+from betal.services.payment_confirmation import debit_allocations, execute_order
 from betal.services.payment_request import snapshot as request_snapshot
 
 BANK_PROVIDER = "bank"
@@ -223,9 +224,12 @@ def apply_allocations(
             assert batch is not None
             request = batch.payment_requests.rows[a.target_id]
             payment_id = batch.settle(_bank_payment(entry, a, request, match_id, now)).id
-        cleared = [Cleared(a.method, a.cleared_minor or a.amount_minor)]
-        uow.post(bank_receipt(organisation_id, match_id, a.amount_minor, entry.currency, cleared,
-                              entry_day(entry, now)))  # fmt: skip
+        if a.target_type is TargetType.PAYMENT_ORDER:  # a debit paying a submitted order
+            execute_order(uow, organisation_id, a.target_id, match_id, entry_day(entry, now))
+        else:
+            cleared = [Cleared(a.method, a.cleared_minor or a.amount_minor)]
+            uow.post(bank_receipt(organisation_id, match_id, a.amount_minor, entry.currency, cleared,
+                                  entry_day(entry, now)))  # fmt: skip
         matches.append(
             Match(match_id, organisation_id, a.entry_id, a.target_type, a.target_id, a.amount_minor, a.rule,
                   a.confidence, MatchState.ACTIVE, payment_id, None, None, created_by, now, None)
@@ -255,6 +259,7 @@ def auto_match(
     allocations = (
         rec.reconcile(candidates, load_index(uow, organisation_id, candidates)) if candidates else []
     )
+    allocations += debit_allocations(uow, organisation_id, entries)
     return apply_allocations(
         uow, organisation_id, entries, allocations, created_by=None, new_entries=new_entries
     )

@@ -1,5 +1,5 @@
 """The ledger API end to end: requests with VAT booked, journal entries (JSON pages and CSV), reversal, the
-chart, the trial balance and the receivables aging."""
+chart, the trial balance and the receivables and payables agings."""
 
 from __future__ import annotations
 
@@ -244,6 +244,29 @@ class TestReports:
             "totals"
         ]
         assert (total["customer_id"], total["days_31_60"], total["not_due"]) == (None, 12_500, 0)
+
+    def test_payables_aging(self, client: TestClient, auth: dict[str, str]) -> None:
+        kontor = client.post(
+            "/v1/suppliers", headers=auth | {"Idempotency-Key": "s1"}, json={"name": "Kontorland A/S"}
+        ).json()
+        for number, days in (("F-1", 14), ("F-2", -45)):
+            body = {
+                "supplier_id": kontor["id"], "invoice_number": number, "issue_date": due(-60),
+                "due_date": due(days), "currency": "DKK", "vat_amount": 2_000, "total": 10_000,
+            }  # fmt: skip
+            headers = auth | {"Idempotency-Key": number}
+            booked = client.post("/v1/supplier-invoices", headers=headers, json=body)
+            assert booked.status_code == 201, booked.text
+        report = client.get("/v1/reports/payables-aging", headers=auth).json()
+        [row] = report["suppliers"]
+        assert (row["supplier_id"], row["supplier_name"]) == (kontor["id"], "Kontorland A/S")
+        assert row["invoices"] == 2
+        assert (row["not_due"], row["days_31_60"], row["total"]) == (10_000, 10_000, 20_000)
+        [total] = report["totals"]
+        assert (total["supplier_id"], total["currency"], total["total"]) == (None, "DKK", 20_000)
+        earlier = client.get("/v1/reports/payables-aging", headers=auth, params={"date": due(-70)}).json()
+        assert earlier["suppliers"] == []
+        assert_problem(client.get("/v1/reports/payables-aging"), 401, "api_key.missing")
 
     def test_reports_need_a_key(self, client: TestClient) -> None:
         assert_problem(client.get("/v1/reports/trial-balance"), 401, "api_key.missing")

@@ -1,25 +1,31 @@
 """Portal pages for the ledger: overview with the balance chart, the journal (CSV, reversal), the trial
-balance and the receivables aging, in Danish and English, for each role."""
+balance and the receivables and payables agings, in Danish and English, for each role."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from betal import bootstrap
 from betal.domain.payment_method import Method
-from betal.domain.tenancy import Role
+from betal.domain.tenancy import Principal, Role
 from betal.services.organisation import CreatedOrganisation
+from betal.services.supplier import SupplierInput, create_supplier
+from betal.services.supplier_invoice import InvoiceInput, create_invoice
 from betal.web.templating import SECURITY_HEADERS
 from tests.services.ledger_support import entries, new_request, pay_by_provider
 
 from ..portal import Login, log_in, make_user
 
-PAGES = ("/app/ledger", "/app/ledger/journal", "/app/ledger/trial-balance", "/app/ledger/receivables-aging")
+PAGES = (
+    "/app/ledger", "/app/ledger/journal", "/app/ledger/trial-balance", "/app/ledger/receivables-aging",
+    "/app/ledger/payables-aging",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -130,6 +136,25 @@ class TestPages:
         assert "1.500,00 DKK" in page
         assert "Ikke forfalden" in page
         assert "Intet udestående" in client.get("/app/ledger/receivables-aging?date=2000-01-01").text
+
+    def test_the_payables_aging(
+        self, client: TestClient, owner: Login, container: bootstrap.Container, org: CreatedOrganisation
+    ) -> None:
+        principal = Principal(org.organisation.id, Role.OWNER, "api_key", "key_test")
+        today = date.today()
+        with container.uow() as uow:
+            kontor = create_supplier(uow, principal, SupplierInput("Kontorland A/S"))
+        with container.uow() as uow:
+            issued, due_date = today - timedelta(days=40), today - timedelta(days=10)
+            data = InvoiceInput(kontor.id, "F-1", issued, due_date, "DKK", 25_000, 125_000)
+            create_invoice(uow, principal, data)
+        log_in(client, owner)
+        page = client.get("/app/ledger/payables-aging").text
+        assert "Kontorland A/S" in page
+        assert "1 åben faktura" in page
+        assert "1.250,00 DKK" in page
+        assert 'href="/app/ledger/payables-aging"' in client.get("/app/ledger").text
+        assert "Intet at betale" in client.get("/app/ledger/payables-aging?date=2000-01-01").text
 
 
 class TestCsv:

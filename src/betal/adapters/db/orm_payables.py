@@ -125,6 +125,8 @@ class PaymentOrderRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    payment_account_id: Mapped[str | None] = mapped_column(String(40))
+    creditor: Mapped[dict[str, Any] | None] = mapped_column(JSON_DOCUMENT)
 
 
 class ApprovalPolicyRow(Base):
@@ -192,6 +194,8 @@ class BankFileRow(Base):
     status_report: Mapped[bytes | None] = mapped_column(LargeBinary)
     submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    payment_account_id: Mapped[str | None] = mapped_column(String(40))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class PricePlanRow(Base):

@@ -14,9 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from betal.adapters.db.bulk import insert_rows
 from betal.adapters.db.mapping import to_domain
 from betal.adapters.db.orm_ledger import FxRateRow, JournalEntryRow, LedgerAccountRow, PostingRow
 from betal.adapters.db.orm_receivables import CounterRow, CustomerRow, PaymentRequestRow
@@ -123,9 +124,8 @@ def write_entries(session: Session, drafts: Sequence[JournalDraft], now: datetim
                 }
             )  # fmt: skip
             postings += _posting_rows(draft, entry_id, chart)
-    if entries:
-        session.execute(insert(JournalEntryRow), entries)
-        session.execute(insert(PostingRow), postings)
+    insert_rows(session, JournalEntryRow, entries)
+    insert_rows(session, PostingRow, postings)
     return [str(e["id"]) for e in entries]
 
 

@@ -9,6 +9,7 @@ unit of work still usable, instead of a database error (``DuplicateInvoice``).
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -187,6 +188,20 @@ class SqlAlchemySupplierInvoiceRepository:
             query = query.where(SupplierInvoiceRow.id > after_id)
         rows = self.session.scalars(query.order_by(SupplierInvoiceRow.id).limit(limit))
         return [_invoice(r) for r in rows]
+
+    def open_until(self, organisation_id: str, issued_until: date) -> list[tuple[SupplierInvoice, str]]:
+        """Booked invoices issued on or before the day, with their supplier's name (the payables aging)."""
+        rows = self.session.execute(
+            select(SupplierInvoiceRow, SupplierRow.name)
+            .join(SupplierRow, SupplierRow.id == SupplierInvoiceRow.supplier_id)
+            .where(
+                SupplierInvoiceRow.organisation_id == organisation_id,
+                SupplierInvoiceRow.status == InvoiceStatus.BOOKED.value,
+                SupplierInvoiceRow.issue_date <= issued_until,
+            )
+            .order_by(SupplierInvoiceRow.id)
+        )
+        return [(_invoice(row), name) for row, name in rows]
 
 
 class SqlAlchemySupplierDocumentRepository:

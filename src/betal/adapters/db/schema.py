@@ -5,6 +5,7 @@ from __future__ import annotations
 from betal.adapters.db import (
     orm,
     orm_banking,
+    orm_execution,
     orm_ledger,
     orm_payables,
     orm_push,
@@ -15,4 +16,14 @@ from betal.adapters.db import (
 from betal.adapters.db.orm import Base
 
 metadata = Base.metadata
-MODULES = (orm, orm_receivables, orm_reminders, orm_push, orm_webhooks, orm_ledger, orm_banking, orm_payables)
+MODULES = (
+    orm,
+    orm_receivables,
+    orm_reminders,
+    orm_push,
+    orm_webhooks,
+    orm_ledger,
+    orm_banking,
+    orm_payables,
+    orm_execution,
+)

@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from betal import ports
 from betal.adapters.db import bulk
+from betal.adapters.db import repositories_accountant as rac
 from betal.adapters.db import repositories_approvals as rap
 from betal.adapters.db import repositories_banking as rb
+from betal.adapters.db import repositories_execution as rex
+from betal.adapters.db import repositories_fees as rfee
 from betal.adapters.db import repositories_fx as rf
 from betal.adapters.db import repositories_inbox as ri
 from betal.adapters.db import repositories_ledger as rl
@@ -108,6 +111,8 @@ class SqlAlchemyUnitOfWork:
         )
         self.matches: ports.MatchRepository = rb.SqlAlchemyMatchRepository(self.session)
         self.fx_rates: ports.FxRateRepository = rf.SqlAlchemyFxRateRepository(self.session)
+        self.price_plans: ports.PricePlanRepository = rfee.SqlAlchemyPricePlanRepository(self.session)
+        self.usage_records: ports.UsageRecordRepository = rfee.SqlAlchemyUsageRecordRepository(self.session)
         self._ledger = rl.SqlAlchemyLedgerRepository(self.session)
         self.ledger: ports.LedgerRepository = self._ledger
         self.suppliers: ports.SupplierRepository = rpay.SqlAlchemySupplierRepository(self.session)
@@ -118,6 +123,7 @@ class SqlAlchemyUnitOfWork:
             self.session
         )
         self.payment_orders: ports.PaymentOrderRepository = rap.SqlAlchemyPaymentOrderRepository(self.session)
+        self.clients: ports.ClientRepository = rac.SqlAlchemyClientRepository(self.session)
         self.approval_policies: ports.ApprovalPolicyRepository = rap.SqlAlchemyApprovalPolicyRepository(
             self.session
         )
@@ -127,6 +133,10 @@ class SqlAlchemyUnitOfWork:
         self.approval_decisions: ports.ApprovalDecisionRepository = rap.SqlAlchemyApprovalDecisionRepository(
             self.session
         )
+        self.payment_accounts: ports.PaymentAccountRepository = rex.SqlAlchemyPaymentAccountRepository(
+            self.session
+        )
+        self.bank_files: ports.BankFileRepository = rex.SqlAlchemyBankFileRepository(self.session)
         return self
 
     def __exit__(

@@ -21,13 +21,14 @@ from betal.api.schemas.ledger import (
     AccountUpdate,
     AgingRead,
     JournalEntryRead,
+    PayablesAgingRead,
     ReverseCreate,
     TrialBalanceRead,
 )
 from betal.domain.errors import InvalidInput
 from betal.domain.ledger import Account, JournalEntry
 from betal.ports import Actor, JournalFilter, UnitOfWork
-from betal.services import ledger
+from betal.services import aging, ledger
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 DateQuery = Annotated[date | None, Query(description="YYYY-MM-DD; default today")]
@@ -132,3 +133,8 @@ def trial_balance(uow: UowDep, principal: PrincipalDep, date: DateQuery = None) 
 @router.get("/reports/receivables-aging", response_model=AgingRead)
 def receivables_aging(uow: UowDep, principal: PrincipalDep, date: DateQuery = None) -> AgingRead:
     return AgingRead.of(ledger.receivables_aging(uow, principal, date or ledger.today(uow)))
+
+
+@router.get("/reports/payables-aging", response_model=PayablesAgingRead)
+def payables_aging(uow: UowDep, principal: PrincipalDep, date: DateQuery = None) -> PayablesAgingRead:
+    return PayablesAgingRead.of(aging.payables_aging(uow, principal, date or ledger.today(uow)))

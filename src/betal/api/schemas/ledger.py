@@ -160,3 +160,37 @@ class AgingRead(BaseModel):
             date=report.as_of, customers=[AgingLine.of(r) for r in report.rows],
             totals=[AgingLine.of(t) for t in report.totals],
         )  # fmt: skip
+
+
+class PayablesAgingLine(BaseModel):
+    supplier_id: str | None = Field(description="null on a currency's total")
+    supplier_name: str
+    currency: str
+    not_due: int
+    days_1_30: int
+    days_31_60: int
+    days_61_90: int
+    over_90: int
+    total: int
+    invoices: int = Field(description="open supplier invoices counted")
+
+    @classmethod
+    def of(cls, row: AgingRow) -> PayablesAgingLine:
+        amounts = {b.value: row.amounts[b] for b in BUCKETS}
+        return cls(
+            supplier_id=row.party_id, supplier_name=row.party_name, currency=row.currency,
+            total=row.total_minor, invoices=row.items, **amounts,
+        )  # fmt: skip
+
+
+class PayablesAgingRead(BaseModel):
+    date: dt.date
+    suppliers: list[PayablesAgingLine]
+    totals: list[PayablesAgingLine] = Field(description="one per currency")
+
+    @classmethod
+    def of(cls, report: AgingReport) -> PayablesAgingRead:
+        return cls(
+            date=report.as_of, suppliers=[PayablesAgingLine.of(r) for r in report.rows],
+            totals=[PayablesAgingLine.of(t) for t in report.totals],
+        )  # fmt: skip

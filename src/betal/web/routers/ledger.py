@@ -1,5 +1,6 @@
 """Portal pages for the ledger (DESIGN.md "Ledger"): an overview with a balance chart, the journal with its
-postings (CSV download, reversal), the trial balance and the receivables aging, under ``/app/ledger``.
+postings (CSV download, reversal), the trial balance and the receivables and payables agings, under
+``/app/ledger``.
 
 Every page calls ``services.ledger`` with the user's role in the organisation the session looks at: any
 member reads, the bookkeeping role reverses (a form with the session's CSRF token). Dates in the query
@@ -24,7 +25,7 @@ from betal.domain.calendar import business_date
 from betal.domain.errors import Conflict
 from betal.domain.tenancy import Permission, permissions_of
 from betal.ports import JournalFilter
-from betal.services import ledger
+from betal.services import aging, ledger
 from betal.web import ledger_chart
 from betal.web.deps import Portal, PortalDep, actor, portal_principal, portal_uow, require_csrf
 from betal.web.templating import language_of, money_formatter, render
@@ -156,3 +157,14 @@ def receivables_aging(request: Request, portal: PortalDep, date: DateQuery = Non
         as_of = _day(date, "date", errors) or ledger.today(uow)
         report = ledger.receivables_aging(uow, portal_principal(portal), as_of)
     return _page(request, portal, "aging", report=report, errors=errors, as_of=as_of, buckets=BUCKETS)
+
+
+@router.get("/ledger/payables-aging")
+def payables_aging(request: Request, portal: PortalDep, date: DateQuery = None) -> Response:
+    errors: dict[str, str] = {}
+    with portal_uow(request, portal) as uow:
+        as_of = _day(date, "date", errors) or ledger.today(uow)
+        report = aging.payables_aging(uow, portal_principal(portal), as_of)
+    return _page(
+        request, portal, "payables_aging", report=report, errors=errors, as_of=as_of, buckets=BUCKETS
+    )

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from betal.domain.errors import Conflict, InvalidInput
 from betal.domain.payables import DocumentKind, InvoiceStatus, SupplierDocument
 from betal.domain.tenancy import Permission, permissions_of
+from betal.services import accountant
 from betal.services import supplier as suppliers
 from betal.services import supplier_document as documents
 from betal.services import supplier_invoice as invoices
@@ -163,12 +164,13 @@ def invoice_list(
             limit=PAGE + 1,
         )
         choices = suppliers.list_suppliers(uow, principal, after_id=None, limit=CHOICES)
-    shown, next_after = _next(found, lambda v: v.invoice.id)
+        shown, next_after = _next(found, lambda v: v.invoice.id)
+        orderable = accountant.orderable(uow, principal, shown)
     query = {"status": status or "", "supplier": supplier or ""}
     given = urlencode({k: v for k, v in query.items() if v})
     return _page(
         request, portal, "invoices", invoices=shown, next_after=next_after, after=after, choices=choices,
-        query=query, errors=errors, statuses=[s.value for s in InvoiceStatus],
+        query=query, errors=errors, statuses=[s.value for s in InvoiceStatus], orderable=orderable,
         list_url="/app/payables/invoices" + (given and f"?{given}"),
     )  # fmt: skip
 

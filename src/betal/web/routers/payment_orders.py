@@ -3,7 +3,7 @@ items 3, 4, 5 and 9).
 
 - ``/app/payables/orders``: the orders by status; invoices ready to pay (booked, with payment details, no
   live order) to make orders from, one or many, on their due dates or a chosen date; drafts and rejected
-  orders to send for approval, one or many.
+  orders to send for approval, one or many; orders not yet at the bank to cancel, one or many (all or none).
 - ``/app/payables/orders/{id}``: one order: why it runs on its date, the FX rate of a foreign order, the
   decisions of every round, a rejection's comment; send it for approval again, or cancel it.
 - ``/app/payables/approval-policy``: how many approvals, who approves, the amount above which two are
@@ -177,6 +177,18 @@ def send_orders(request: Request, portal: PortalDep, form: FormData) -> Response
     if len(ids) == 1:
         return RedirectResponse(f"/app/payables/orders/{ids[0]}?notice=sent", status_code=303)
     return RedirectResponse("/app/payables/orders?status=awaiting_approval&notice=sent", status_code=303)
+
+
+@router.post("/orders/cancel")
+def cancel_orders(request: Request, portal: PortalDep, form: FormData) -> Response:
+    """Cancel the orders ticked, all or none."""
+    require_csrf(portal, _one(form, "csrf_token"))
+    try:
+        with portal_uow(request, portal) as uow:
+            orders.cancel_payment_orders(uow, portal_principal(portal), form.get("order_ids", []))
+    except BetalError as exc:
+        return _refused(request, portal, exc)
+    return RedirectResponse("/app/payables/orders?status=cancelled&notice=cancelled_many", status_code=303)
 
 
 @router.get("/orders/{order_id}")
