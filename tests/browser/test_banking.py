@@ -66,7 +66,7 @@ def test_upload_see_the_unmatched_entry_accept_the_suggestion(
     context = browser.new_context(viewport=DESKTOP, locale="da-DK")
     page = context.new_page()
     _log_in(page, browser_app.url)
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Bank").click()
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Bank", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kontoudtog")
     page.get_by_label("Indlæs et kontoudtog").set_input_files(str(statement))
     page.get_by_role("button", name="Indlæs", exact=True).click()

@@ -1,5 +1,6 @@
 """Shared set-up for payment-order and approval tests: an organisation with a bookkeeper and approvers,
-suppliers with each kind of bank details, booked invoices, ECB rates, and the messages sent.
+suppliers with each kind of bank details, booked invoices, ECB rates, the messages sent, and API keys with
+the API client (``client`` and ``auth``: a module that imports them uses them instead of the root ones).
 
 The clock stands still at Monday 23 November 2026, 09:00 UTC (a Danish banking day).
 """
@@ -12,9 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+from fastapi.testclient import TestClient
+
 from betal import bootstrap
 from betal.adapters.clock import FrozenClock
 from betal.adapters.security import Argon2PasswordHasher
+from betal.api.app import create_app
 from betal.config import Settings
 from betal.domain.fx import Rate
 from betal.domain.ids import new_id
@@ -28,6 +33,7 @@ from betal.domain.payables import (
     SupplierInvoice,
 )
 from betal.domain.tenancy import Principal, Role, User
+from betal.services.api_key import add_api_key
 from betal.services.approval_notice import Messaging
 from betal.services.approval_policy import PolicyInput, put_policy
 from betal.services.notify import Links
@@ -167,3 +173,24 @@ def outbox(
     with container.uow() as uow:
         found = uow.outbox.list_recent(500, organisation_id=org_id)
     return sorted((m for m in found if template is None or m.template is template), key=lambda m: m.id)
+
+
+def key(world: World, role: Role) -> dict[str, str]:
+    """The Authorization header of a new test API key with ``role`` in the world's organisation."""
+    with world.container.uow() as uow:
+        _, plaintext = add_api_key(uow, world.org_id, name=role.value, role=role, live=False)
+        uow.commit()
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    """The world's API."""
+    with TestClient(create_app(world.container), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth(world: World) -> dict[str, str]:
+    """The owner's API key of the world's organisation."""
+    return {"Authorization": f"Bearer {world.org.api_key}"}

@@ -6,29 +6,28 @@ Monday 23 November 2026: 09:00 UTC is before the 14:00 cut-off (Copenhagen), ``A
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-import uvicorn
 from sqlalchemy import select
 
 from betal import bootstrap
 from betal.adapters.clock import FrozenClock
 from betal.adapters.db.orm import EventRow
 from betal.adapters.security import Argon2PasswordHasher
-from betal.api.app import create_app
 from betal.config import Settings
 from betal.domain.approval import Decision, Via
+from betal.domain.bank_file import BankFile
 from betal.domain.payables import PaymentMeans, PaymentOrder, Supplier
 from betal.domain.payment_account import PaymentAccount
 from betal.jobs.worker import Worker
+from betal.services import bank_file as bank_files
 from betal.services.approval import DecisionInput, decide, request_approval
 from betal.services.payment_account import PaymentAccountInput, create_payment_account
+from betal.services.payment_execution import execute_all_due
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.services.approval_support import NOW, World, invoice, make_world
 
 AFTER_CUTOFF = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # 14:30 in Copenhagen
@@ -44,22 +43,8 @@ def served_world(settings: Settings, at: datetime = NOW) -> Iterator[World]:
     container = bootstrap.build(
         settings.model_copy(update={"base_url": url}), clock=clock, hasher=Argon2PasswordHasher(fast=True)
     )
-    config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_config=None,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="bank-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:  # pragma: no cover
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    try:
+    with serving(container, port):
         yield make_world(container, clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        container.close()
 
 
 def account(world: World, iban: str = DEBTOR, **values: object) -> PaymentAccount:
@@ -89,6 +74,20 @@ def order_of(world: World, order_id: str) -> PaymentOrder:
         found = uow.payment_orders.get(world.org_id, order_id)
     assert found is not None
     return found
+
+
+def made_file(world: World) -> str:
+    """Execute what is due now, which makes one bank file; its id."""
+    with world.container.uow() as uow:
+        [bank_file] = execute_all_due(uow).files
+    return bank_file.id
+
+
+def submit(world: World, file_id: str) -> BankFile:
+    """Send the file to the sandbox bank."""
+    return bank_files.submit_bank_file(
+        world.container.uow, world.container.bank_files(), world.org_id, file_id
+    )
 
 
 def run_jobs(world: World) -> None:

@@ -15,7 +15,6 @@ from betal.domain.errors import NotFound
 from betal.domain.payables import OrderStatus
 from betal.domain.tenancy import Principal, Role
 from betal.services import bank_file as bank_files
-from betal.services.payment_execution import execute_all_due
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
 from tests.services.approval_support import World, supplier
 from tests.services.execution_support import (
@@ -23,8 +22,10 @@ from tests.services.execution_support import (
     account,
     approved,
     event_types,
+    made_file,
     order_of,
     served_world,
+    submit,
 )
 
 
@@ -32,18 +33,6 @@ from tests.services.execution_support import (
 def world(settings: Settings) -> Iterator[World]:
     with served_world(settings, AFTER_CUTOFF) as built:
         yield built
-
-
-def made_file(world: World) -> str:
-    with world.container.uow() as uow:
-        [bank_file] = execute_all_due(uow).files
-    return bank_file.id
-
-
-def submit(world: World, file_id: str) -> bank_files.BankFile:
-    return bank_files.submit_bank_file(
-        world.container.uow, world.container.bank_files(), world.org_id, file_id
-    )
 
 
 def poll(world: World, file_id: str) -> bank_files.BankFile:

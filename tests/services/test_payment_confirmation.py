@@ -15,9 +15,7 @@ from betal.domain.banking import MatchStatus
 from betal.domain.ledger import AccountRole
 from betal.domain.payables import InvoiceStatus, OrderStatus
 from betal.domain.tenancy import Principal, Role
-from betal.services import bank_file as bank_files
 from betal.services.bank_statement import import_statement
-from betal.services.payment_execution import execute_all_due
 from tests.services.approval_support import TODAY, World, ecb_rates, supplier
 from tests.services.execution_support import (
     AFTER_CUTOFF,
@@ -25,8 +23,10 @@ from tests.services.execution_support import (
     account,
     approved,
     event_types,
+    made_file,
     order_of,
     served_world,
+    submit,
 )
 
 R = AccountRole
@@ -39,10 +39,7 @@ def world(settings: Settings) -> Iterator[World]:
 
 
 def to_the_bank(world: World) -> None:
-    with world.container.uow() as uow:
-        [bank_file] = execute_all_due(uow).files
-    bank = world.container.bank_files()
-    bank_files.submit_bank_file(world.container.uow, bank, world.org_id, bank_file.id)
+    submit(world, made_file(world))
 
 
 def import_today(world: World, statement: bytes | None = None) -> None:

@@ -1,18 +1,24 @@
-"""Helpers for portal tests: users with memberships, logging in through the form, reading CSRF tokens."""
+"""Helpers for portal tests: users with memberships, logging in through the form, reading CSRF tokens, and
+the payables world's portal over https (``web``: a module that imports it uses it instead of the payer
+pages' client)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from betal import bootstrap
+from betal.api.app import create_app
 from betal.domain.tenancy import Role
 from betal.services.organisation import add_member
 from betal.services.user import register_user
 from betal.web import cookies
+from tests.services.approval_support import World
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -56,3 +62,16 @@ def log_in(client: TestClient, login: Login) -> str:
 def session_cookie(client: TestClient) -> str | None:
     value: str | None = client.cookies.get(cookies.SESSION)
     return value
+
+
+@pytest.fixture
+def web(world: World) -> Iterator[TestClient]:
+    """The world's app over https, so the session cookies (Secure) come back."""
+    with TestClient(create_app(world.container), base_url="https://testserver",
+                    raise_server_exceptions=False) as client:  # fmt: skip
+        yield client
+
+
+def as_bookkeeper(world: World, web: TestClient) -> str:
+    """Log the world's bookkeeper in; return the session's CSRF token."""
+    return log_in(web, Login(world.bookkeeper.email, world.bookkeeper.id))

@@ -36,6 +36,7 @@ class Template(StrEnum):
     APPROVAL_REMINDER = "approval.reminder"
     APPROVAL_REJECTED = "approval.rejected"  # to the bookkeeper, with the approver's comment
     APPROVAL_LATE = "approval.late"  # to the bookkeeper: approved after the execution date, moved
+    PAYMENT_FAILED = "payment_order.failed"  # to the bookkeeper: the bank refused the payment
     LOGIN_CODE = "inbox.login_code"
     WEBHOOK_DISABLED = "webhook.disabled"
 

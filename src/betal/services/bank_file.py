@@ -9,11 +9,12 @@ docs/bank-files.md "Sending payment orders".
   answer and our commit sends the same key, and the bank answers its first answer without booking the
   file again. ``ProviderUnavailable`` / ``ProviderRateLimited`` are raised for the job engine to retry;
   ``ProviderRejected`` rejects the file and fails its orders with the bank's reason (``bank_file.rejected``
-  and ``payment_order.failed`` tell the bookkeeper).
+  and ``payment_order.failed`` events, and an e-mail to each order's bookkeeper by the
+  ``payment_orders.failure_notice`` job).
 - ``poll_bank_file``: reads the report. An accepted payment (ACCP, ACSP, ACSC, ...) keeps its order
   ``submitted`` until the statement shows the debit; a rejected one (RJCT) fails its order with the reason
-  code and text, and its invoice can be paid by a new order. While payments are pending the poll is
-  asked again with backoff, at most ``MAX_POLLS`` times.
+  code and text (the bookkeeper is e-mailed, as above), and its invoice can be paid by a new order. While
+  payments are pending the poll is asked again with backoff, at most ``MAX_POLLS`` times.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from betal.ports import BankFiles, UnitOfWork
 from betal.services.payment_order import snapshot as order_snapshot
 
 POLL_KIND = "bank_files.poll"
+FAILURE_NOTICE_KIND = "payment_orders.failure_notice"
 _ANSWERED = {
     BankFileStatus.ACCEPTED: "bank_file.accepted",
     BankFileStatus.PARTIAL: "bank_file.partially_accepted",
@@ -73,6 +75,12 @@ def _fail(uow: UnitOfWork, order: PaymentOrder, why: str) -> None:
     data = order_snapshot(failed) | {"bank_file_id": failed.bank_file_id, "failure_reason": why}
     uow.publish(NewEvent(order.organisation_id, "payment_order.failed", data))
     uow.audit(order.organisation_id, "payment_order.failed", "payment_order", order.id, reason=why)
+    uow.enqueue(
+        NewJob(
+            FAILURE_NOTICE_KIND, {"organisation_id": order.organisation_id, "payment_order_id": order.id},
+            organisation_id=order.organisation_id, dedupe_key=f"{FAILURE_NOTICE_KIND}:{order.id}",
+        )
+    )  # fmt: skip
 
 
 def _poll_job(bank_file: BankFile, attempt: int, uow: UnitOfWork) -> NewJob:

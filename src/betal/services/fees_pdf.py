@@ -16,12 +16,11 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from babel.dates import format_date
-from fpdf import FPDF
 
 from betal.domain.fees import StatementLine
 from betal.domain.money import Money
 from betal.services.fees import FeeStatement
-from betal.services.receipt import FONT_DIR
+from betal.services.pdf import FONT_DIR, DejaVuPdf
 
 MUTED, INK = (93, 104, 121), (21, 32, 51)
 PAYMENT_COLUMNS = ((24, "Dato", "L"), (62, "Betalingsordre", "L"), (44, "Leverandør", "L"),
@@ -34,22 +33,7 @@ def day_text(day: date) -> str:
     return format_date(day, "long", locale="da")
 
 
-class _StatementPdf(FPDF):
-    def __init__(self, font_dir: Path) -> None:
-        super().__init__(format="A4")
-        self.font_name = "Helvetica"
-        regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-            self.font_name = "DejaVu"
-
-    def safe(self, text: str) -> str:
-        """Text the current font can show (the core-font fallback knows Latin-1 only)."""
-        if self.font_name == "DejaVu":
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
-
+class _StatementPdf(DejaVuPdf):
     def fitted(self, text: str, width: float) -> str:
         """``text`` cut with an ellipsis so it fits ``width`` mm in the current font."""
         text = self.safe(text)

@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from fpdf import FPDF
 
 from betal.domain.errors import NotFound
 from betal.domain.money import Money
@@ -26,8 +25,8 @@ from betal.domain.payment_method import Method
 from betal.domain.payment_request import PaymentRequest, RequestStatus
 from betal.ports import Signer, UnitOfWork
 from betal.services.payment_request import request_from_token
+from betal.services.pdf import FONT_DIR, DejaVuPdf
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 SETTLED = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED})  # refunded later: still was paid
 
@@ -126,22 +125,7 @@ def local_time(value: datetime, language: str) -> str:
     return f"{day} {format_skeleton('Hm', value, tzinfo=COPENHAGEN, locale=language)}"
 
 
-class _ReceiptPdf(FPDF):
-    def __init__(self, font_dir: Path) -> None:
-        super().__init__(format="A4")
-        self.font_name = "Helvetica"
-        regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-            self.font_name = "DejaVu"
-
-    def safe(self, text: str) -> str:
-        """Text the current font can show (the core-font fallback knows Latin-1 only)."""
-        if self.font_name == "DejaVu":
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
-
+class _ReceiptPdf(DejaVuPdf):
     def row(self, label: str, value: str) -> None:
         self.set_font(self.font_name, "", 10)
         self.set_text_color(93, 104, 121)

@@ -34,7 +34,7 @@ CUSTOMER = (
     Template.REMINDER_OVERDUE,
 )
 APPROVAL = (Template.APPROVAL_REQUESTED, Template.APPROVAL_REMINDER)
-BOOKKEEPER = (Template.APPROVAL_REJECTED, Template.APPROVAL_LATE)
+BOOKKEEPER = (Template.APPROVAL_REJECTED, Template.APPROVAL_LATE, Template.PAYMENT_FAILED)
 # GSM 03.38: the basic character set counts one septet, the extension table two (ESC + character)
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -86,7 +86,7 @@ def approval_context(**changes: Any) -> dict[str, Any]:
 
 
 def bookkeeper_context(template: Template, **changes: Any) -> dict[str, Any]:
-    """What the bookkeeper is told about a rejected or late-approved payment order."""
+    """What the bookkeeper is told about a rejected, late-approved or failed payment order."""
     context: dict[str, Any] = {
         "sender_name": "Hansen & Co ApS",
         "bookkeeper_name": "Jonas Bogholder",
@@ -100,6 +100,8 @@ def bookkeeper_context(template: Template, **changes: Any) -> dict[str, Any]:
     }
     if template is Template.APPROVAL_REJECTED:
         context |= {"approver_name": "Lars Hansen", "comment": "Forkert beløb: vi aftalte 10.000 kr."}
+    elif template is Template.PAYMENT_FAILED:
+        context |= {"failure_reason": "AC01: creditor account not found"}
     else:
         context |= {"new_execution_date": date(2026, 3, 4)}
     return context | changes
@@ -431,6 +433,7 @@ REQUIRED = {
     Template.APPROVAL_REMINDER: set(approval_context()),
     Template.APPROVAL_REJECTED: set(bookkeeper_context(Template.APPROVAL_REJECTED)),
     Template.APPROVAL_LATE: set(bookkeeper_context(Template.APPROVAL_LATE)),
+    Template.PAYMENT_FAILED: set(bookkeeper_context(Template.PAYMENT_FAILED)),
     Template.LOGIN_CODE: set(login_context()),
     Template.WEBHOOK_DISABLED: set(webhook_context()),
 }
@@ -445,6 +448,14 @@ class TestBookkeeperTexts:
         bare = RENDERER.render(Template.APPROVAL_REJECTED, Channel.EMAIL, "en", context | {"comment": None})
         assert "Comment" not in bare.text
         assert "\n\n\n" not in bare.text
+
+    def test_a_failed_payment_gives_the_banks_reason(self) -> None:
+        context = bookkeeper_context(Template.PAYMENT_FAILED)
+        out = RENDERER.render(Template.PAYMENT_FAILED, Channel.EMAIL, "da", context)
+        assert "Bankens begrundelse: AC01: creditor account not found" in out.text
+        assert out.subject == "Betaling til Kontorartikler A/S blev ikke udført"
+        assert out.html is not None
+        assert "AC01: creditor account not found" in out.html
 
     def test_a_late_approval_names_both_dates(self) -> None:
         context = bookkeeper_context(Template.APPROVAL_LATE)

@@ -4,46 +4,19 @@ approval; decisions need a person, so an API key gets 403."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.notification import Template
 from betal.domain.tenancy import Role
-from betal.services.api_key import add_api_key
 from tests.helpers import assert_problem
-from tests.services.approval_support import World, clocked, ecb_rates, invoice, make_world, outbox, supplier
+from tests.services.approval_support import World, auth, client, ecb_rates, invoice, key, outbox, supplier
+
+__all__ = ["auth", "client"]  # the world's API fixtures (tests.services.approval_support)
 
 DE_IBAN = "DE89370400440532013000"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def auth(world: World) -> dict[str, str]:
-    return {"Authorization": f"Bearer {world.org.api_key}"}
-
-
-def key(world: World, role: Role) -> dict[str, str]:
-    with world.container.uow() as uow:
-        _, plaintext = add_api_key(uow, world.org_id, name=role.value, role=role, live=False)
-        uow.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 def make_order(client: TestClient, auth: dict[str, str], invoice_id: str, **body: Any) -> dict[str, Any]:

@@ -3,49 +3,23 @@ at once), the quarter's statement as JSON and as a PDF, and a period that is no 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.tenancy import Role
-from betal.services.api_key import add_api_key
 from betal.services.fees import meter_executed_payment
 from betal.services.organisation import create_organisation
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
 from tests.helpers import assert_problem
-from tests.services.approval_support import NOW, World, clocked, invoice, make_world, supplier
+from tests.services.approval_support import NOW, World, auth, client, invoice, key, supplier
 from tests.services.test_receipt import pdf_text
 
+__all__ = ["auth", "client"]  # the world's API fixtures (tests.services.approval_support)
+
 STANDARD = {"name": "Standard", "per_payment_fee": 250, "monthly_fee": 19_900}
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def auth(world: World) -> dict[str, str]:
-    return {"Authorization": f"Bearer {world.org.api_key}"}
-
-
-def key(world: World, role: Role) -> dict[str, str]:
-    with world.container.uow() as uow:
-        _, plaintext = add_api_key(uow, world.org_id, name=role.value, role=role, live=False)
-        uow.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 def executed(world: World, day: date) -> str:

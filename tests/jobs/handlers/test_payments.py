@@ -15,11 +15,12 @@ from betal.domain.bank_file import BankFileStatus
 from betal.domain.fees import UsageKind
 from betal.domain.job import JobStatus, NewJob
 from betal.domain.ledger import AccountRole
+from betal.domain.notification import Template
 from betal.domain.payables import InvoiceStatus, OrderStatus
 from betal.jobs.handlers.payments import EXECUTE_KIND, STATEMENTS_KIND
 from betal.jobs.registry import schedules
 from tests.jobs.support import enqueue
-from tests.services.approval_support import TODAY, World, supplier
+from tests.services.approval_support import TODAY, World, outbox, supplier
 from tests.services.execution_support import (
     AFTER_CUTOFF,
     DEBTOR,
@@ -93,6 +94,20 @@ class TestEndToEnd:
         assert event_types(world, order.id)[-3:] == [
             "payment_order.approved", "payment_order.submitted", "payment_order.executed",
         ]  # fmt: skip
+
+    def test_a_payment_the_bank_refuses_is_mailed_to_the_bookkeeper_once(self, world: World) -> None:
+        account(world)
+        bad = approved(world, supplier(world, "Lukket ApS", dk_reg_no="1234", dk_account_no="5670000"))
+        world.clock.set(AFTER_CUTOFF)
+        enqueue(world.container, NewJob(EXECUTE_KIND, {"organisation_id": world.org_id}))
+        run_jobs(world)  # execute, submit, poll: the bank answers AC01 for this payment
+        assert order_of(world, bad.id).status is OrderStatus.FAILED
+        [mail] = outbox(world.container, world.org_id, Template.PAYMENT_FAILED)
+        assert mail.recipient == world.bookkeeper.email
+        assert "AC01: creditor account not found" in mail.body_text
+        assert f"/app/payables/orders/{bad.id}" in mail.body_text
+        run_jobs(world)
+        assert len(outbox(world.container, world.org_id, Template.PAYMENT_FAILED)) == 1
 
     def test_a_worker_crash_after_the_post_never_submits_twice(self, world: World) -> None:
         account(world)

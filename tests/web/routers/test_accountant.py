@@ -5,40 +5,22 @@ each all or nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.payables import OrderStatus, PaymentOrder
 from betal.domain.tenancy import Role
 from betal.services.organisation import add_member, create_organisation
 from betal.services.payment_order import NewPaymentOrder, cancel_payment_order, create_payment_order
 from betal.services.supplier import SupplierInput, create_supplier
-from tests.services.approval_support import World, clocked, invoice, make_world, supplier
-from tests.web.portal import Login, log_in
+from tests.services.approval_support import World, invoice, supplier
+from tests.web.portal import as_bookkeeper, web
+
+__all__ = ["web"]  # the portal client fixture (tests.web.portal)
 
 CLIENTS = "/app/clients"
 ORDERS = "/app/payables/orders"
 INVOICES = "/app/payables/invoices"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def web(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container), base_url="https://testserver") as client:
-        yield client
-
-
-def as_bookkeeper(world: World, web: TestClient) -> str:
-    return log_in(web, Login(world.bookkeeper.email, world.bookkeeper.id))
 
 
 def second_org(world: World, member: bool = True) -> World:

@@ -4,38 +4,23 @@ readable 400/409/410 pages, CSRF, the invoice PDF through the link, and the sign
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.ids import new_id
 from betal.domain.notification import Template
 from betal.domain.payables import DocumentKind, OrderStatus, PaymentOrder, SupplierDocument
 from betal.services.approval import request_approval
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
-from tests.services.approval_support import World, clocked, invoice, make_world, outbox, supplier
-from tests.web.portal import Login, csrf_token, log_in
+from tests.services.approval_support import World, invoice, outbox, supplier
+from tests.web.portal import Login, csrf_token, log_in, web
+
+__all__ = ["web"]  # the portal client fixture (tests.web.portal)
 
 LINK = re.compile(r"https://betal\.example(/approve/\S+)")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def web(world: World) -> Iterator[TestClient]:
-    app = create_app(world.container)  # the base URL is https, so the cookies are Secure
-    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
-        yield client
 
 
 def orders(world: World, count: int = 1) -> list[PaymentOrder]:

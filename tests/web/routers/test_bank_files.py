@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.services.payment_execution import execute_all_due
-from tests.services.approval_support import World, clocked, make_world, supplier
+from tests.services.approval_support import World, supplier
 from tests.services.execution_support import AFTER_CUTOFF, account, approved
-from tests.web.portal import Login, log_in
+from tests.web.portal import as_bookkeeper, web
+
+__all__ = ["web"]  # the portal client fixture (tests.web.portal)
 
 
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def web(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.container), base_url="https://testserver",
-                    raise_server_exceptions=False) as client:  # fmt: skip
-        log_in(client, Login(world.bookkeeper.email, world.bookkeeper.id))
-        yield client
-
-
-def test_no_files_yet(web: TestClient) -> None:
+def test_no_files_yet(world: World, web: TestClient) -> None:
+    as_bookkeeper(world, web)
     page = web.get("/app/payables/bank-files")
     assert page.status_code == 200
     assert 'data-testid="bank-file"' not in page.text
 
 
 def test_a_file_with_its_orders_and_download(world: World, web: TestClient) -> None:
+    as_bookkeeper(world, web)
     account(world)
     approved(world, supplier(world, "Kontorartikler A/S"))
     world.clock.set(AFTER_CUTOFF)

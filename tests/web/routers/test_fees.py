@@ -4,36 +4,21 @@ and downloads its PDF; a bookkeeper cannot change the plan; a wrong amount is sh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.fees import PricePlan
 from betal.domain.tenancy import Role
 from betal.services.fees import PlanInput, meter_executed_payment, put_price_plan
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
-from tests.services.approval_support import World, clocked, invoice, make_world, supplier
+from tests.services.approval_support import World, invoice, supplier
 from tests.services.test_receipt import pdf_text
-from tests.web.portal import Login, log_in, make_user
+from tests.web.portal import as_bookkeeper, log_in, make_user, web
+
+__all__ = ["web"]  # the portal client fixture (tests.web.portal)
 
 PAGE = "/app/fees"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def web(world: World) -> Iterator[TestClient]:
-    app = create_app(world.container)
-    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
-        yield client
 
 
 def as_owner(world: World, web: TestClient) -> str:
@@ -103,7 +88,7 @@ class TestFeesPage:
             )
             uow.commit()
         world.clock.set(datetime(2027, 1, 10, tzinfo=UTC))
-        log_in(web, Login(world.bookkeeper.email, world.bookkeeper.id))
+        as_bookkeeper(world, web)
         current = web.get(PAGE)
         assert '<option value="2027-Q1" selected>' in current.text
         page = web.get(PAGE, params={"period": "2026-Q4"})
@@ -124,7 +109,7 @@ class TestFeesPage:
         assert "749,38 DKK" in pdf_text(pdf.content)
 
     def test_a_bookkeeper_cannot_change_the_plan(self, world: World, web: TestClient) -> None:
-        csrf = log_in(web, Login(world.bookkeeper.email, world.bookkeeper.id))
+        csrf = as_bookkeeper(world, web)
         form = {"csrf_token": csrf, "name": "Gratis", "per_payment_fee": "0", "monthly_fee": "0"}
         assert web.post(f"{PAGE}/plan", data=form).status_code == 403
         assert plan_of(world) is None

@@ -4,41 +4,22 @@ pay, send them for approval, see a rejection's comment, cancel; the owner sets t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from fastapi.testclient import TestClient
 
-from betal.api.app import create_app
-from betal.config import Settings
 from betal.domain.approval import Decision, Via
 from betal.domain.notification import Template
 from betal.domain.payables import OrderStatus, PaymentOrder
 from betal.domain.tenancy import Role
 from betal.services.approval import DecisionInput, decide
-from tests.services.approval_support import World, clocked, invoice, make_world, outbox, supplier
-from tests.web.portal import Login, csrf_token, log_in, make_user
+from tests.services.approval_support import World, invoice, outbox, supplier
+from tests.web.portal import as_bookkeeper, csrf_token, log_in, make_user, web
+
+__all__ = ["web"]  # the portal client fixture (tests.web.portal)
 
 ORDERS = "/app/payables/orders"
 POLICY = "/app/payables/approval-policy"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
-def web(world: World) -> Iterator[TestClient]:
-    app = create_app(world.container)
-    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
-        yield client
-
-
-def as_bookkeeper(world: World, web: TestClient) -> str:
-    return log_in(web, Login(world.bookkeeper.email, world.bookkeeper.id))
 
 
 def orders_of(world: World) -> list[PaymentOrder]:

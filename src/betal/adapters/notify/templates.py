@@ -30,10 +30,11 @@ Context keys (the callers pass exactly these):
 - approval templates (``approval.*``): ``sender_name``, ``approver_name``, ``organisation_name``,
   ``order_count`` (int), ``total`` (int minor), ``currency``, ``earliest_execution_date`` (date),
   ``approve_url``, ``reject_url``.
-- bookkeeper templates (``approval.rejected``, ``approval.late``): ``sender_name``, ``bookkeeper_name``,
-  ``organisation_name``, ``supplier_name``, ``invoice_number``, ``amount`` (int minor), ``currency``,
-  ``execution_date`` (date), ``order_url``; ``approver_name`` and ``comment`` (str or None) for
-  ``approval.rejected``; ``new_execution_date`` (date) for ``approval.late``.
+- bookkeeper templates (``approval.rejected``, ``approval.late``, ``payment_order.failed``):
+  ``sender_name``, ``bookkeeper_name``, ``organisation_name``, ``supplier_name``, ``invoice_number``,
+  ``amount`` (int minor), ``currency``, ``execution_date`` (date), ``order_url``; ``approver_name`` and ``comment`` (str or None) for
+  ``approval.rejected``; ``new_execution_date`` (date) for ``approval.late``; ``failure_reason`` (str) for
+  ``payment_order.failed``.
 - ``inbox.login_code``: ``code``, ``minutes`` (how long the code is valid), ``sender_name`` ("betal").
 """
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Generic, Self, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from betal.api.schemas.base import RequestModel
 from betal.domain.aging import BUCKETS, AgingReport, AgingRow
@@ -128,9 +129,17 @@ class TrialBalanceRead(BaseModel):
         )  # fmt: skip
 
 
-class AgingLine(BaseModel):
-    customer_id: str | None = Field(description="null on a currency's total")
-    customer_name: str
+class _AgingLine(BaseModel):
+    """A row of an aging: one party and currency, or a currency's total (no party).
+
+    Each aging names the party and the count its own way (``customer_id``, ``requests``; ``supplier_id``,
+    ``invoices``): a subclass gives those names as serialization aliases.
+    """
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    party_id: str | None
+    party_name: str
     currency: str
     not_due: int
     days_1_30: int
@@ -138,59 +147,50 @@ class AgingLine(BaseModel):
     days_61_90: int
     over_90: int
     total: int
-    requests: int = Field(description="open requests counted")
-
-    @classmethod
-    def of(cls, row: AgingRow) -> AgingLine:
-        amounts = {b.value: row.amounts[b] for b in BUCKETS}
-        return cls(
-            customer_id=row.party_id, customer_name=row.party_name, currency=row.currency,
-            total=row.total_minor, requests=row.items, **amounts,
-        )  # fmt: skip
+    items: int
 
 
-class AgingRead(BaseModel):
+class AgingLine(_AgingLine):
+    party_id: str | None = Field(serialization_alias="customer_id", description="null on a currency's total")
+    party_name: str = Field(serialization_alias="customer_name")
+    items: int = Field(serialization_alias="requests", description="open requests counted")
+
+
+class PayablesAgingLine(_AgingLine):
+    party_id: str | None = Field(serialization_alias="supplier_id", description="null on a currency's total")
+    party_name: str = Field(serialization_alias="supplier_name")
+    items: int = Field(serialization_alias="invoices", description="open supplier invoices counted")
+
+
+Line = TypeVar("Line", bound=_AgingLine)
+
+
+def _line(row: AgingRow) -> dict[str, object]:
+    amounts = {b.value: row.amounts[b] for b in BUCKETS}
+    return {
+        "party_id": row.party_id, "party_name": row.party_name, "currency": row.currency,
+        "total": row.total_minor, "items": row.items, **amounts,
+    }  # fmt: skip
+
+
+class _AgingRead(BaseModel, Generic[Line]):
+    """An aging as of a date; a subclass names the rows' list (``customers``, ``suppliers``)."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
     date: dt.date
-    customers: list[AgingLine]
-    totals: list[AgingLine] = Field(description="one per currency")
+    rows: list[Line]
+    totals: list[Line] = Field(description="one per currency")
 
     @classmethod
-    def of(cls, report: AgingReport) -> AgingRead:
-        return cls(
-            date=report.as_of, customers=[AgingLine.of(r) for r in report.rows],
-            totals=[AgingLine.of(t) for t in report.totals],
-        )  # fmt: skip
+    def of(cls, report: AgingReport) -> Self:
+        rows, totals = [_line(r) for r in report.rows], [_line(t) for t in report.totals]
+        return cls.model_validate({"date": report.as_of, "rows": rows, "totals": totals})
 
 
-class PayablesAgingLine(BaseModel):
-    supplier_id: str | None = Field(description="null on a currency's total")
-    supplier_name: str
-    currency: str
-    not_due: int
-    days_1_30: int
-    days_31_60: int
-    days_61_90: int
-    over_90: int
-    total: int
-    invoices: int = Field(description="open supplier invoices counted")
-
-    @classmethod
-    def of(cls, row: AgingRow) -> PayablesAgingLine:
-        amounts = {b.value: row.amounts[b] for b in BUCKETS}
-        return cls(
-            supplier_id=row.party_id, supplier_name=row.party_name, currency=row.currency,
-            total=row.total_minor, invoices=row.items, **amounts,
-        )  # fmt: skip
+class AgingRead(_AgingRead[AgingLine]):
+    rows: list[AgingLine] = Field(serialization_alias="customers")
 
 
-class PayablesAgingRead(BaseModel):
-    date: dt.date
-    suppliers: list[PayablesAgingLine]
-    totals: list[PayablesAgingLine] = Field(description="one per currency")
-
-    @classmethod
-    def of(cls, report: AgingReport) -> PayablesAgingRead:
-        return cls(
-            date=report.as_of, suppliers=[PayablesAgingLine.of(r) for r in report.rows],
-            totals=[PayablesAgingLine.of(t) for t in report.totals],
-        )  # fmt: skip
+class PayablesAgingRead(_AgingRead[PayablesAgingLine]):
+    rows: list[PayablesAgingLine] = Field(serialization_alias="suppliers")

@@ -12,6 +12,8 @@ Spec: the payables issue, item 6; docs/payables.md "Execution"; docs/jobs.md.
   backoff while payments are pending): applies the bank's pain.002.
 - ``bank.statements`` (every hour; ``{organisation_id?}``): imports the payment accounts' camt.053
   statements, which confirm execution.
+- ``payment_orders.failure_notice`` (``{organisation_id, payment_order_id}``, queued when the bank refuses
+  a payment): e-mails the order's bookkeeper ``payment_order.failed`` with the bank's reason, once.
 
 The bank is called outside the job's own unit of work (fresh units from the container), so on SQLite no
 write transaction is open while it answers.
@@ -23,10 +25,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from betal.domain.notification import Template
 from betal.domain.provider import ProviderRejected
+from betal.jobs.handlers.approvals import messaging
 from betal.jobs.registry import JobContext, PermanentError, handler, schedule
 from betal.ports import Actor, UnitOfWork
-from betal.services.bank_file import POLL_KIND, poll_bank_file, submit_bank_file
+from betal.services.approval_notice import tell_bookkeeper
+from betal.services.bank_file import FAILURE_NOTICE_KIND, POLL_KIND, poll_bank_file, submit_bank_file
 from betal.services.payment_execution import SUBMIT_KIND, execute_all_due
 from betal.services.statement_fetch import fetch_statements
 
@@ -97,6 +102,20 @@ def poll(ctx: JobContext) -> dict[str, Any]:
 @handler(STATEMENTS_KIND)
 def statements(ctx: JobContext) -> dict[str, Any]:
     return fetch_statements(_new_uow(ctx), ctx.container.bank_files(), _optional_org(ctx.job.payload))
+
+
+@handler(FAILURE_NOTICE_KIND)
+def failure_notice(ctx: JobContext) -> dict[str, Any]:
+    payload = ctx.job.payload
+    order = ctx.uow.payment_orders.get(_text(payload, "organisation_id"), _text(payload, "payment_order_id"))
+    if order is None:
+        raise PermanentError("no such payment order")
+    message = tell_bookkeeper(
+        ctx.uow, messaging(ctx), Template.PAYMENT_FAILED, order, None, "failed",
+        failure_reason=order.failure_reason or "",
+    )  # fmt: skip
+    ctx.uow.commit()
+    return {"message_id": None if message is None else message.id}
 
 
 schedule(EXECUTE_KIND, EXECUTE_KIND, timedelta(minutes=15))

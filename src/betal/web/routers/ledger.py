@@ -9,6 +9,7 @@ are ``YYYY-MM-DD``; a bad one is shown next to its field and the page falls back
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -23,8 +24,8 @@ from starlette.responses import Response
 from betal.domain.aging import BUCKETS
 from betal.domain.calendar import business_date
 from betal.domain.errors import Conflict
-from betal.domain.tenancy import Permission, permissions_of
-from betal.ports import JournalFilter
+from betal.domain.tenancy import Permission, Principal, permissions_of
+from betal.ports import JournalFilter, UnitOfWork
 from betal.services import aging, ledger
 from betal.web import ledger_chart
 from betal.web.deps import Portal, PortalDep, actor, portal_principal, portal_uow, require_csrf
@@ -35,6 +36,7 @@ PAGE = 25
 DateQuery = Annotated[str | None, Query(max_length=20)]
 AfterQuery = Annotated[int | None, Query(ge=1)]
 NoticeQuery = Annotated[str | None, Query(max_length=20)]
+Report = Callable[[UnitOfWork, Principal, date], object]
 
 
 def _page(request: Request, portal: Portal, page: str, **context: Any) -> Response:
@@ -141,30 +143,27 @@ def reverse(
     return RedirectResponse("/app/ledger/journal?notice=reversed", status_code=303)
 
 
-@router.get("/ledger/trial-balance")
-def trial_balance(request: Request, portal: PortalDep, date: DateQuery = None) -> Response:
+def _as_of(
+    request: Request, portal: Portal, date: str | None, page: str, report: Report, **context: Any
+) -> Response:
+    """A report as of the query's date (today when it has none or a bad one)."""
     errors: dict[str, str] = {}
     with portal_uow(request, portal) as uow:
         as_of = _day(date, "date", errors) or ledger.today(uow)
-        report = ledger.trial_balance_report(uow, portal_principal(portal), as_of)
-    return _page(request, portal, "trial_balance", report=report, errors=errors, as_of=as_of)
+        found = report(uow, portal_principal(portal), as_of)
+    return _page(request, portal, page, report=found, errors=errors, as_of=as_of, **context)
+
+
+@router.get("/ledger/trial-balance")
+def trial_balance(request: Request, portal: PortalDep, date: DateQuery = None) -> Response:
+    return _as_of(request, portal, date, "trial_balance", ledger.trial_balance_report)
 
 
 @router.get("/ledger/receivables-aging")
 def receivables_aging(request: Request, portal: PortalDep, date: DateQuery = None) -> Response:
-    errors: dict[str, str] = {}
-    with portal_uow(request, portal) as uow:
-        as_of = _day(date, "date", errors) or ledger.today(uow)
-        report = ledger.receivables_aging(uow, portal_principal(portal), as_of)
-    return _page(request, portal, "aging", report=report, errors=errors, as_of=as_of, buckets=BUCKETS)
+    return _as_of(request, portal, date, "aging", ledger.receivables_aging, buckets=BUCKETS)
 
 
 @router.get("/ledger/payables-aging")
 def payables_aging(request: Request, portal: PortalDep, date: DateQuery = None) -> Response:
-    errors: dict[str, str] = {}
-    with portal_uow(request, portal) as uow:
-        as_of = _day(date, "date", errors) or ledger.today(uow)
-        report = aging.payables_aging(uow, portal_principal(portal), as_of)
-    return _page(
-        request, portal, "payables_aging", report=report, errors=errors, as_of=as_of, buckets=BUCKETS
-    )
+    return _as_of(request, portal, date, "payables_aging", aging.payables_aging, buckets=BUCKETS)
