@@ -32,9 +32,9 @@ Context keys (the callers pass exactly these):
   ``approve_url``, ``reject_url``.
 - bookkeeper templates (``approval.rejected``, ``approval.late``, ``payment_order.failed``):
   ``sender_name``, ``bookkeeper_name``, ``organisation_name``, ``supplier_name``, ``invoice_number``,
-  ``amount`` (int minor), ``currency``, ``execution_date`` (date), ``order_url``; ``approver_name`` and ``comment`` (str or None) for
-  ``approval.rejected``; ``new_execution_date`` (date) for ``approval.late``; ``failure_reason`` (str) for
-  ``payment_order.failed``.
+  ``amount`` (int minor), ``currency``, ``execution_date`` (date), ``order_url``; ``approver_name`` and
+  ``comment`` (str or None) for ``approval.rejected``; ``new_execution_date`` (date) for ``approval.late``;
+  ``failure_reason`` (str) for ``payment_order.failed``.
 - ``inbox.login_code``: ``code``, ``minutes`` (how long the code is valid), ``sender_name`` ("betal").
 """
 
