@@ -52,12 +52,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+# The layers above the services (API routes, portal pages, the sandbox providers, the CLI) reach the
+# database only through the services, whose tests run on both databases; their own tests run on SQLite
+# unless marked ``both_backends``. The API's cross-cutting tests (tests/api/test_*.py: tenancy,
+# idempotency, errors, paging) stay on both.
+_SQLITE_LAYERS = ("tests/web/", "tests/sandbox/", "tests/cli/", "tests/api/routers/", "tests/api/hooks/",
+                  "tests/api/schemas/")  # fmt: skip
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sqlite_layer(metafunc: pytest.Metafunc) -> bool:
+    if metafunc.definition.get_closest_marker("both_backends") is not None:
+        return False
+    where = Path(str(metafunc.definition.path)).resolve().relative_to(_ROOT).as_posix()
+    return where.startswith(_SQLITE_LAYERS)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return
     if metafunc.definition.get_closest_marker("postgres") is not None:
         backends = [pytest.param("postgres", id="postgres")]
-    elif metafunc.definition.get_closest_marker("sqlite_only") is not None:
+    elif metafunc.definition.get_closest_marker("sqlite_only") is not None or _sqlite_layer(metafunc):
         backends = [pytest.param("sqlite", id="sqlite")]
     else:
         backends = [

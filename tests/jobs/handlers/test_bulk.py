@@ -53,6 +53,9 @@ def _large_csv(customer_id: str, due: str, rows: int) -> bytes:
     return "\n".join(lines).encode()
 
 
+ROWS = 400  # four transactions of bulk.BATCH rows: progress is seen between them
+
+
 class TestBulkJob:
     def test_result_and_progress_after_the_run(
         self, client: TestClient, auth: dict[str, str], container: Container, org: CreatedOrganisation
@@ -87,7 +90,7 @@ class TestBulkJob:
     ) -> None:
         customers = _customers(container, org)
         due = (business_date(container.clock.now()) + timedelta(days=20)).isoformat()
-        body = _large_csv(customers["C-1001"], due, 1000)
+        body = _large_csv(customers["C-1001"], due, ROWS)
         job_id = client.post("/v1/payment-requests/bulk", headers=auth | CSV, content=body).json()["id"]
         runner = Worker(container, name="test")
         [job] = runner.queue.claim(runner.id, 1, runner.lease)
@@ -101,14 +104,14 @@ class TestBulkJob:
             time.sleep(0.01)
         worker.join()
         running = [(done, total) for status, done, total in seen if status == "running" and total is not None]
-        assert any(0 < done < 1000 for done, _ in running), seen
-        assert all(total == 1000 for _, total in running)
+        assert any(0 < done < ROWS for done, _ in running), seen
+        assert all(total == ROWS for _, total in running)
         assert [done for done, _ in running] == sorted(done for done, _ in running)  # only ever forward
         final = client.get(f"/v1/jobs/{job_id}", headers=auth).json()
         assert (final["status"], final["progress_done"], final["result"]["created"]) == (
             "succeeded",
-            1000,
-            1000,
+            ROWS,
+            ROWS,
         )
 
     def test_a_second_attempt_does_not_create_rows_twice(
