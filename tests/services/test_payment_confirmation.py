@@ -12,10 +12,12 @@ import pytest
 
 from betal.config import Settings
 from betal.domain.banking import MatchStatus
+from betal.domain.errors import Conflict
 from betal.domain.ledger import AccountRole
 from betal.domain.payables import InvoiceStatus, OrderStatus
 from betal.domain.tenancy import Principal, Role
 from betal.services.bank_statement import import_statement
+from betal.services.reconciliation import reverse_match
 from tests.services.approval_support import TODAY, World, ecb_rates, supplier
 from tests.services.execution_support import (
     AFTER_CUTOFF,
@@ -108,3 +110,21 @@ class TestDebitRule:
         with world.container.uow() as uow:
             assert len(uow.ledger.for_source(world.org_id, "payment_order", order.id)) == 1
         assert event_types(world, order.id).count("payment_order.executed") == 1
+
+    def test_the_match_that_executed_an_order_cannot_be_undone(self, world: World) -> None:
+        account(world)
+        order = approved(world, supplier(world))
+        to_the_bank(world)
+        import_today(world)
+        with world.container.uow() as uow:
+            [match] = [
+                m for m in uow.matches.list_page(world.org_id, entry_ids=None, after_id=None, limit=10)
+                if m.target_id == order.id
+            ]  # fmt: skip
+        with world.container.uow() as uow, pytest.raises(Conflict) as refused:
+            reverse_match(uow, world.principal(world.bookkeeper), match.id)
+        assert refused.value.code == "match.order_executed"
+        assert order_of(world, order.id).status is OrderStatus.EXECUTED
+        with world.container.uow() as uow:
+            assert uow.matches.get(world.org_id, match.id) == match
+            assert len(uow.ledger.for_source(world.org_id, "payment_order", order.id)) == 1

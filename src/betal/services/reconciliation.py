@@ -349,7 +349,11 @@ def create_match(
 
 
 def reverse_match(uow: UnitOfWork, principal: Principal, match_id: str) -> Match:
-    """Undo a match: reversing journal entries, the bank payment reversed, the entry unmatched again."""
+    """Undo a match: reversing journal entries, the bank payment reversed, the entry unmatched again.
+
+    A debit that executed a payment order is not undone (``match.order_executed``): the order is final
+    once the bank has debited it (DESIGN.md's order states end at ``executed``).
+    """
     principal.require(Permission.BOOK)
     org = principal.organisation_id
     match = uow.matches.get(org, match_id, for_update=True)
@@ -357,6 +361,12 @@ def reverse_match(uow: UnitOfWork, principal: Principal, match_id: str) -> Match
         raise NotFound(f"no match {match_id}", code="match.not_found")
     if match.status is MatchState.REVERSED:
         raise Conflict("the match is reversed already", code="match.reversed")
+    if match.target_type is TargetType.PAYMENT_ORDER:
+        raise Conflict(
+            "the debit executed a payment order, which is paid and booked; correct the books with a journal "
+            "reversal instead",
+            code="match.order_executed",
+        )
     entry = _entry(uow, org, match.entry_id, for_update=True)
     now = uow.clock.now()
     sources = [("match", match.id)] + ([("payment", match.payment_id)] if match.payment_id else [])
