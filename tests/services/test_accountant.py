@@ -3,15 +3,12 @@ and a number of statements that does not grow with the number of organisations."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import event, insert
 
 from betal.adapters.db.orm_payables import BankFileRow
-from betal.config import Settings
 from betal.domain.accountant import FailureKind, InvoiceWork
 from betal.domain.approval import Decision, Via
 from betal.domain.ids import new_id
@@ -23,7 +20,7 @@ from betal.services.organisation import add_member, create_organisation
 from betal.services.payment_order import NewPaymentOrder, cancel_payment_order, create_payment_order
 from betal.services.supplier import SupplierInput, create_supplier, update_supplier
 from betal.services.supplier_invoice import list_invoices
-from tests.services.approval_support import NOW, World, clocked, invoice, make_world, supplier
+from tests.services.approval_support import NOW, World, invoice, supplier
 
 
 def cvr_numbers(count: int, start: int = 30000000) -> list[str]:
@@ -36,12 +33,6 @@ def cvr_numbers(count: int, start: int = 30000000) -> list[str]:
             found.append(digits)
         number += 1
     return found
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def other_org(world: World, name: str, cvr: str, role: Role | None = Role.BOOKKEEPER) -> World:

@@ -3,25 +3,15 @@ paid and cancelled invoices and invoices issued after the date left out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
-
-from betal.config import Settings
 from betal.domain.aging import AgingReport, Bucket
 from betal.domain.payables import InvoiceStatus
 from betal.domain.tenancy import Principal, Role
 from betal.services.aging import payables_aging
-from tests.services.approval_support import TODAY, World, clocked, invoice, make_world, supplier
+from tests.services.approval_support import TODAY, World, invoice, supplier
 
 DE_IBAN = "DE89370400440532013000"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def report(world: World, as_of: date, organisation_id: str | None = None) -> AgingReport:

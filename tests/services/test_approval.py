@@ -33,12 +33,6 @@ APPROVE = DecisionInput(Decision.APPROVE)
 
 
 @pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
-
-
-@pytest.fixture
 def dual(settings: Settings) -> Iterator[World]:
     """One approval, two above 50,000.00 kr."""
     with clocked(settings) as (container, clock):

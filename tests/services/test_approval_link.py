@@ -5,14 +5,12 @@ returns; a link no longer works for someone who lost the approver role."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
 
 from betal.adapters.db.orm import MembershipRow
-from betal.config import Settings
 from betal.domain.approval import ApprovalRequest, Decision, LinkClaims
 from betal.domain.errors import Conflict, Forbidden, InvalidInput
 from betal.domain.notification import Template
@@ -22,15 +20,9 @@ from betal.services.approval import DecisionInput, request_approval
 from betal.services.approval_link import decide_by_link, open_link
 from betal.services.approval_notice import read_link
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
-from tests.services.approval_support import World, clocked, invoice, make_world, outbox, supplier
+from tests.services.approval_support import World, invoice, outbox, supplier
 
 LINK = re.compile(r"https://betal\.example/approve/(\S+)")
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def orders(world: World, count: int, due: date = date(2026, 11, 30)) -> list[PaymentOrder]:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from betal.config import Settings
 from betal.domain.errors import Forbidden, InvalidInput
 from betal.domain.tenancy import Principal, Role
 from betal.services.approval_policy import PolicyInput, approver_candidates, get_policy, put_policy
 from betal.services.organisation import create_organisation
-from tests.services.approval_support import World, clocked, make_world
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
+from tests.services.approval_support import World
 
 
 class TestGetPolicy:

@@ -7,12 +7,10 @@ earlier and to read a statement after the quarter ended.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 
-from betal.config import Settings
 from betal.domain.errors import Forbidden, InvalidInput
 from betal.domain.fees import PricePlan, StatementLine, UsageKind, UsageRecord
 from betal.domain.money import Money
@@ -27,17 +25,11 @@ from betal.services.fees import (
 )
 from betal.services.organisation import create_organisation
 from betal.services.payment_order import NewPaymentOrder, create_payment_order
-from tests.services.approval_support import NOW, World, clocked, invoice, make_world, supplier
+from tests.services.approval_support import NOW, World, invoice, supplier
 
 STANDARD = PlanInput("Standard", per_payment_fee_minor=250, monthly_fee_minor=19_900)
 BEFORE_Q4 = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)
 AFTER_Q4 = datetime(2027, 1, 10, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def set_plan(world: World, data: PlanInput = STANDARD, at: datetime | None = None) -> PricePlan:

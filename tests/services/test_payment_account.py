@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from betal.config import Settings
 from betal.domain.errors import Conflict, Forbidden, InvalidInput
 from betal.domain.tenancy import Role
 from betal.services.payment_account import PaymentAccountInput, create_payment_account, list_payment_accounts
-from tests.services.approval_support import World, clocked, make_world
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
+from tests.services.approval_support import World
 
 
 def add(world: World, data: PaymentAccountInput, role: Role | None = None) -> object:

@@ -3,29 +3,20 @@ debtor account, paying the creditor as approved; nothing before its date, nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import pytest
 from lxml import etree
 
-from betal.config import Settings
 from betal.domain.bank_file import BankFileStatus
 from betal.domain.job import NewJob
 from betal.domain.payables import OrderStatus
 from betal.services.payment_execution import SUBMIT_KIND, execute_all_due
 from betal.services.supplier import SupplierInput, update_supplier
-from tests.services.approval_support import World, clocked, make_world, supplier
+from tests.services.approval_support import World, supplier
 from tests.services.execution_support import AFTER_CUTOFF, DEBTOR, account, approved, order_of
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 OTHER = "DK9553010000244041"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def execute(world: World) -> list[str]:

@@ -3,7 +3,6 @@ never in the past, FX recorded for foreign orders, one live order per invoice, b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 from betal.adapters.db.orm import EventRow
 from betal.adapters.db.orm_payables import PaymentOrderRow
 from betal.bootstrap import Container
-from betal.config import Settings
 from betal.domain.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from betal.domain.payables import (
     InvoiceStatus,
@@ -35,20 +33,12 @@ from tests.services.approval_support import (
     FIK_71,
     TODAY,
     World,
-    clocked,
     ecb_rates,
     invoice,
-    make_world,
     supplier,
 )
 
 DE_IBAN = "DE89370400440532013000"
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 def _count(container: Container, table: type) -> int:

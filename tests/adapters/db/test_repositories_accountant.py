@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-
-from betal.config import Settings
 from betal.domain.accountant import ClientCounts
 from betal.services.payment_order import NewPaymentOrder, cancel_payment_order, create_payment_order
-from tests.services.approval_support import NOW, TODAY, World, clocked, invoice, make_world, supplier
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
+from tests.services.approval_support import NOW, TODAY, World, invoice, supplier
 
 
 class TestSqlAlchemyClientRepository:

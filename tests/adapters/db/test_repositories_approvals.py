@@ -3,22 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
-
-from betal.config import Settings
 from betal.domain.approval import ApprovalDecision, ApprovalPolicy, ApprovalRequest, Decision, Via
 from betal.domain.payables import OrderStatus, OrderType, PaymentOrder
-from tests.services.approval_support import NOW, World, clocked, invoice, make_world, supplier
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
+from tests.services.approval_support import NOW, World, invoice, supplier
 
 
 def order(

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from betal.api.app import create_app
-from betal.config import Settings
 from betal.services.payment_execution import execute_all_due
 from tests.helpers import assert_problem
-from tests.services.approval_support import World, clocked, make_world, supplier
+from tests.services.approval_support import World, supplier
 from tests.services.execution_support import AFTER_CUTOFF, approved
 
 ACCOUNT = {
@@ -20,12 +19,6 @@ ACCOUNT = {
     "dk_account": {"reg_no": "0040", "account_no": "440116254"},
     "cutoff": "13:30",
 }
-
-
-@pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
-    with clocked(settings) as (container, clock):
-        yield make_world(container, clock)
 
 
 @pytest.fixture
