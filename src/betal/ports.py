@@ -592,6 +592,10 @@ class MatchRepository(Protocol):
     def list_page(
         self, organisation_id: str, *, entry_ids: Sequence[str] | None, after_id: str | None, limit: int
     ) -> list[Match]: ...
+    def lock_reconciliation(self, organisation_id: str) -> None:
+        """Until commit, other reconciliation runs of the organisation wait (each sees what the last paid)."""
+        ...
+
     def open_requests(self, organisation_id: str, currencies: Collection[str]) -> list[OpenRequest]:
         """Every payable request still owing something in these currencies (one query)."""
         ...

@@ -103,6 +103,8 @@ def _json_rows(text: str) -> list[RawRow]:
         raise FileError(exc.lineno, f"invalid JSON: {exc.msg}") from None
     except RecursionError:
         raise FileError(1, "invalid JSON: nested too deeply") from None
+    except ValueError:  # an integer of more digits than int() converts (sys.get_int_max_str_digits)
+        raise FileError(1, "invalid JSON: a number has too many digits") from None
     if not isinstance(items, list):
         raise FileError(1, "must be a JSON array of payment requests")
     if not items:

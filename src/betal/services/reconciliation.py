@@ -256,6 +256,9 @@ def auto_match(
 ) -> Outcome:
     """Run the engine over ``entries`` (statement order) and apply what it found (``apply_allocations``)."""
     candidates = [e for e in entries if rec.is_matchable(e)]
+    # Runs of one organisation take turns: two statements paying one request at once would otherwise both
+    # see it open, and both match it by its exact amount.
+    uow.matches.lock_reconciliation(organisation_id)
     allocations = (
         rec.reconcile(candidates, load_index(uow, organisation_id, candidates)) if candidates else []
     )
@@ -336,6 +339,7 @@ def create_match(
     """
     principal.require(Permission.BOOK)
     org = principal.organisation_id
+    uow.matches.lock_reconciliation(org)  # after a concurrent import, the requests as it left them
     entry = _entry(uow, org, entry_id, for_update=True)
     rec.check_matchable_by_hand(entry)
     requests = _requests(uow, org, list(dict.fromkeys(request_ids)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from betal.adapters.db.bulk import chunks, insert_rows, update_rows
@@ -202,6 +202,12 @@ class SqlAlchemyMatchRepository:
             query = query.where(ReconciliationMatchRow.id > after_id)
         rows = self.session.scalars(query.order_by(ReconciliationMatchRow.id).limit(limit))
         return [to_domain(Match, r) for r in rows]
+
+    def lock_reconciliation(self, organisation_id: str) -> None:
+        """Take the organisation's reconciliation lock until commit (PostgreSQL; SQLite has one writer)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            lock = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+            self.session.execute(lock, {"key": f"reconciliation:{organisation_id}"})
 
     def open_requests(self, organisation_id: str, currencies: Collection[str]) -> list[OpenRequest]:
         """Every payable request still owing something in these currencies, with its customer (one query)."""
