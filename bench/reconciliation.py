@@ -218,9 +218,14 @@ def planned(who: Issuer, n: int, count: int, rng: random.Random) -> tuple[Custom
     return customer, replace(request, next_reminder_at=first)
 
 
-def insert_rows(container: bootstrap.Container, rows: Sequence[tuple[Customer, PaymentRequest]]) -> None:
-    """The rows ``create_customer`` and ``create_payment_request`` write, for many at once."""
-    customers = [to_columns(c) | {"cpr_ciphertext": None, "cpr_index": None} for c, _ in rows]
+def insert_rows(
+    container: bootstrap.Container, rows: Sequence[tuple[Customer | None, PaymentRequest]]
+) -> None:
+    """The rows ``create_customer`` and ``create_payment_request`` write, for many at once (a request
+    whose customer is ``None`` belongs to a customer of an earlier row)."""
+    customers = [
+        to_columns(c) | {"cpr_ciphertext": None, "cpr_index": None} for c, _ in rows if c is not None
+    ]
     requests = [r for _, r in rows]
     messages = [
         Message(

@@ -7,7 +7,6 @@ Screenshots go to ``test-artifacts/screenshots/approvals-*.png``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,14 +20,13 @@ from betal.services.demo import DEMO_PASSWORD, ORGANISATIONS
 from betal.services.supplier import SupplierInput, create_supplier
 from betal.services.supplier_invoice import InvoiceInput, LineInput, create_invoice
 from tests.browser.conftest import BrowserApp, _serve
+from tests.browser.phone import LINK, approve_on_a_phone
 
 pytestmark = pytest.mark.browser
 
 BOOKKEEPER = "revisor@tal.example"
 APPROVER = "godkender@hansen.example"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 375, "height": 812}
-LINK = re.compile(r"Godkend: (\S+)")
 
 
 @pytest.fixture(scope="module")
@@ -93,19 +91,10 @@ def test_an_order_is_approved_from_the_email_link_on_a_phone(
     link = match.group(1)
     assert link.startswith(f"{app.url}/approve/")
 
-    phone = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="da-DK"
-    )
-    approver = phone.new_page()
-    approver.goto(link)
-    order = approver.get_by_test_id("order")
-    expect(order.get_by_role("heading", level=2)).to_have_text("Kontorartikler A/S")
-    expect(order.get_by_test_id("amount")).to_have_text("1.250,00 DKK")
-    order.get_by_text("Fakturaen").click()
-    expect(order.get_by_text("Kopipapir, 40 kasser")).to_be_visible()
-    _shoot(approver, screenshots, "link-phone")
-    order.get_by_role("button", name="Godkend").click()
-    expect(approver.get_by_test_id("done")).to_contain_text("1 betaling godkendt")
+    phone, approver = approve_on_a_phone(
+        browser, link, supplier="Kontorartikler A/S", amount="1.250,00 DKK", line="Kopipapir, 40 kasser",
+        shoot=lambda page: _shoot(page, screenshots, "link-phone"),
+    )  # fmt: skip
     _shoot(approver, screenshots, "approved-phone")
     approver.goto(link)
     expect(approver.get_by_role("heading", level=1)).to_have_text("Allerede brugt")

@@ -12,7 +12,6 @@ Screenshots go to ``test-artifacts/screenshots/payables-flow-*.png``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from betal.jobs.worker import Worker
 from betal.services.approval_policy import PolicyInput, put_policy
 from betal.services.demo import DEMO_PASSWORD, ORGANISATIONS, seed_demo_suppliers
 from tests.browser.conftest import BrowserApp, _serve
+from tests.browser.phone import LINK, approve_on_a_phone
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +39,6 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen, before
 AFTER_CUTOFF = datetime(2026, 11, 23, 13, 30, tzinfo=UTC)  # 14:30 in Copenhagen
 TUESDAY = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)  # 07:00 in Copenhagen
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 375, "height": 812}
-LINK = re.compile(r"Godkend: (\S+)")
 
 
 @dataclass(frozen=True)
@@ -130,19 +128,10 @@ def _approval_link(page: Page, base_url: str) -> str:
 
 
 def _approve_on_a_phone(browser: Browser, link: str, screenshots: Path) -> None:
-    phone = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="da-DK"
-    )
-    approver = phone.new_page()
-    approver.goto(link)
-    order = approver.get_by_test_id("order")
-    expect(order.get_by_role("heading", level=2)).to_have_text("Kontorhuset Vest A/S")
-    expect(order.get_by_test_id("amount")).to_have_text("2.782,50 DKK")
-    order.get_by_text("Fakturaen").click()
-    expect(order.get_by_text("Kopipapir A4, 5 x 500 ark")).to_be_visible()
-    _shoot(approver, screenshots, "approve-phone")
-    order.get_by_role("button", name="Godkend").click()
-    expect(approver.get_by_test_id("done")).to_contain_text("1 betaling godkendt")
+    phone, _ = approve_on_a_phone(
+        browser, link, supplier="Kontorhuset Vest A/S", amount="2.782,50 DKK",
+        line="Kopipapir A4, 5 x 500 ark", shoot=lambda page: _shoot(page, screenshots, "approve-phone"),
+    )  # fmt: skip
     phone.close()
 
 

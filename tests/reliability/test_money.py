@@ -22,17 +22,12 @@ from io import BytesIO
 
 import pytest
 from bench import reconciliation as bench
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from betal.adapters.db import repositories_ledger as rl
-from betal.adapters.db.mapping import to_columns
-from betal.adapters.db.orm_receivables import CustomerRow, MessageRow, PaymentRequestRow
 from betal.bootstrap import Container
-from betal.domain import posting
 from betal.domain.calendar import business_date
 from betal.domain.customer import Customer
 from betal.domain.ids import new_id
-from betal.domain.inbox import Message
 from betal.domain.payment import PaymentStatus
 from betal.domain.payment_method import Method
 from betal.domain.payment_request import PAYABLE, PaymentRequest, RequestStatus
@@ -284,7 +279,7 @@ def seed(container: Container, org: CreatedOrganisation, debts: Sequence[Debt]) 
             )
             customers[debt.customer] = customer.id
         rows.append((customer, bulk_request(who, n, debt, customers[debt.customer], due)))
-    insert_rows(container, rows)
+    bench.insert_rows(container, rows)
     bench.check_like_service(container, made, rows[0][1])
     return [made, *(r for _, r in rows)]
 
@@ -314,28 +309,6 @@ def bulk_request(who: bench.Issuer, n: int, debt: Debt, customer_id: str, due: d
         updated_at=created,
     )
     return replace(request, next_reminder_at=plan_reminders(who.policy, due, created, {}, created).next_at)
-
-
-def insert_rows(container: Container, rows: Sequence[tuple[Customer | None, PaymentRequest]]) -> None:
-    """The rows ``create_customer`` and ``create_payment_request`` write, for many at once."""
-    customers = [
-        to_columns(c) | {"cpr_ciphertext": None, "cpr_index": None} for c, _ in rows if c is not None
-    ]
-    requests = [r for _, r in rows]
-    messages = [
-        Message(new_id("msg"), r.organisation_id, r.customer_id, r.id, r.description, None, r.created_at)
-        for r in requests
-    ]
-    with container.session_factory() as session, session.begin():
-        ledger = rl.SqlAlchemyLedgerRepository(session)
-        session.execute(insert(CustomerRow), customers)
-        session.execute(
-            insert(PaymentRequestRow),
-            [to_columns(r) | {"allowed_methods": [m.value for m in r.allowed_methods]} for r in requests],
-        )
-        session.execute(insert(MessageRow), [to_columns(m) for m in messages])
-        drafts = [ledger.valued(posting.request_issued(r, business_date(r.created_at))) for r in requests]
-        rl.write_entries(session, drafts, container.clock.now())
 
 
 def credit(
