@@ -223,7 +223,8 @@ class TestCardDataStaysAtTheAcquirer:
             assert shown not in everything
         cvc = re.compile(rf"(?<![0-9A-Za-z]){CARD['cvc']}(?![0-9A-Za-z])")
         assert not [table for table, rows in tables.items() if cvc.search(rows)]
-        assert not re.search(r"cvc|cvv|card_?number", everything, re.IGNORECASE)
+        without_ids = re.sub(r"\b[a-z]+_[0-9A-HJKMNP-TV-Z]{26}\b", "", everything)  # "...WCVCHD..." is an id
+        assert not re.search(r"cvc|cvv|card_?number", without_ids, re.IGNORECASE)
         # the scan does see what the acquirer and betal keep about the card: brand and last four digits
         assert (
             "'last4': '1111'" in tables["sandbox_objects"] or '"last4": "1111"' in tables["sandbox_objects"]
