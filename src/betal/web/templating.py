@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from betal.domain.money import Money, currency
+from betal.domain.tenancy import Permission, Role, permissions_of
 from betal.web import cookies, translation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -95,6 +96,20 @@ def money_formatter(language: str) -> Callable[[int, str], str]:
 
 def language_of(request: Request) -> str:
     return translation.pick(request.cookies.get(cookies.LANGUAGE))
+
+
+def portal_values(request: Request, role: Role) -> dict[str, Any]:
+    """What every portal section's pages get: money and dates in the reader's language, and what the
+    member's role may do (``can_book``, ``can_bill``, ``can_manage``)."""
+    language = language_of(request)
+    permissions = permissions_of(role)
+    return {
+        "money": money_formatter(language),
+        "day": lambda d: "" if d is None else format_date(d, "medium", locale=language),
+        "can_book": Permission.BOOK in permissions,
+        "can_bill": Permission.BILL in permissions,
+        "can_manage": Permission.MANAGE_ORGANISATION in permissions,
+    }
 
 
 def render(

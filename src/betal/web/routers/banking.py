@@ -13,18 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from betal.domain.errors import BetalError, Conflict, InvalidInput
-from betal.domain.tenancy import Permission, Principal, permissions_of
+from betal.domain.tenancy import Permission, Principal
 from betal.services import bank_statement as statements
 from betal.services import reconciliation
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf, safe_next
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import portal_values, render
 
 router = APIRouter(prefix="/app/bank", include_in_schema=False)
 PAGE = 25
@@ -44,20 +43,10 @@ Form = Annotated[FormData, Depends(_form)]
 
 
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
-    language = language_of(request)
-
-    money = money_formatter(language)
-
-    can_book = Permission.BOOK in permissions_of(portal_principal(portal).role)
     values = {
-        "portal": portal,
-        "can_book": can_book,
-        "money": money,
-        "notice": None,
-        "error": None,
-        **context,
-    }
-    values["day"] = lambda d: "" if d is None else format_date(d, "medium", locale=language)
+        "portal": portal, **portal_values(request, portal_principal(portal).role), "notice": None,
+        "error": None, **context,
+    }  # fmt: skip
     return render(request, f"app/banking/{page}.html", values, status=status)
 
 

@@ -15,7 +15,6 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -24,11 +23,11 @@ from betal.domain.calendar import business_date
 from betal.domain.errors import FieldProblem, InvalidInput
 from betal.domain.fees import FEE_CURRENCY, PricePlan, Quarter
 from betal.domain.money import Money
-from betal.domain.tenancy import Permission, permissions_of
+from betal.domain.tenancy import Permission
 from betal.services import fees, fees_pdf
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
 from betal.web.routers.pay import pdf_response
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import portal_values, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 PeriodQuery = Annotated[str | None, Query(max_length=20)]
@@ -71,7 +70,6 @@ def _page(
     request: Request, portal: Portal, period: str | None, status: int = 200, **context: Any
 ) -> Response:
     principal = portal_principal(portal)
-    language = language_of(request)
     with portal_uow(request, portal) as uow:
         current = Quarter.of(business_date(uow.clock.now()))
         chosen = Quarter.parse(period) if period else current
@@ -81,10 +79,8 @@ def _page(
     while len(quarters) < QUARTERS_SHOWN:
         quarters.append(quarters[-1].previous())
     values = {
-        "portal": portal, "money": money_formatter(language), "plan": plan, "statement": statement,
+        "portal": portal, **portal_values(request, principal.role), "plan": plan, "statement": statement,
         "quarters": [str(q) for q in quarters], "chosen": str(chosen),
-        "day": lambda d: format_date(d, "medium", locale=language),
-        "can_manage": Permission.MANAGE_ORGANISATION in permissions_of(principal.role),
         "values": _values(plan), "problems": {}, "notice": None, **context,
     }  # fmt: skip
     return render(request, "app/fees/index.html", values, status=status)

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -24,12 +23,12 @@ from starlette.responses import Response
 from betal.domain.aging import BUCKETS
 from betal.domain.calendar import business_date
 from betal.domain.errors import Conflict
-from betal.domain.tenancy import Permission, Principal, permissions_of
+from betal.domain.tenancy import Principal
 from betal.ports import JournalFilter, UnitOfWork
 from betal.services import aging, ledger
 from betal.web import ledger_chart
 from betal.web.deps import Portal, PortalDep, actor, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import language_of, portal_values, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 PAGE = 25
@@ -42,14 +41,11 @@ Report = Callable[[UnitOfWork, Principal, date], object]
 def _page(request: Request, portal: Portal, page: str, **context: Any) -> Response:
     language = language_of(request)
 
-    money = money_formatter(language)
-
     def kroner(minor: int) -> str:  # a chart axis: whole kroner
         return format_decimal(Decimal(minor) / 100, "#,##0", locale=language)
 
-    can_book = Permission.BOOK in permissions_of(portal_principal(portal).role)
-    values = {"portal": portal, "can_book": can_book, "money": money, "kroner": kroner, **context}
-    values["day"] = lambda d: format_date(d, "medium", locale=language)
+    values = {"portal": portal, **portal_values(request, portal_principal(portal).role), "kroner": kroner,
+              **context}  # fmt: skip
     return render(request, f"app/ledger/{page}.html", values)
 
 

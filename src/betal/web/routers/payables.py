@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
@@ -23,7 +22,7 @@ from starlette.responses import Response
 
 from betal.domain.errors import Conflict, InvalidInput
 from betal.domain.payables import DocumentKind, InvoiceStatus, SupplierDocument
-from betal.domain.tenancy import Permission, permissions_of
+from betal.domain.tenancy import Permission
 from betal.services import accountant
 from betal.services import supplier as suppliers
 from betal.services import supplier_document as documents
@@ -31,7 +30,7 @@ from betal.services import supplier_invoice as invoices
 from betal.services import supplier_invoice_ubl as e_invoices
 from betal.web import payables_form as forms
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import portal_values, render
 
 router = APIRouter(prefix="/app/payables", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -49,13 +48,7 @@ FormData = Annotated[dict[str, Any], Depends(_form_data)]
 
 
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
-    language = language_of(request)
-
-    money = money_formatter(language)
-
-    can_book = Permission.BOOK in permissions_of(portal_principal(portal).role)
-    values = {"portal": portal, "can_book": can_book, "money": money, **context}
-    values["day"] = lambda d: format_date(d, "medium", locale=language)
+    values = {"portal": portal, **portal_values(request, portal_principal(portal).role), **context}
     return render(request, f"app/payables/{page}.html", values, status=status)
 
 

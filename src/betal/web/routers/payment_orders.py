@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
@@ -30,12 +29,12 @@ from betal.domain.errors import BetalError, InvalidInput
 from betal.domain.money import Money
 from betal.domain.payables import OrderStatus
 from betal.domain.payment_order import execution_note
-from betal.domain.tenancy import Permission, permissions_of
+from betal.domain.tenancy import Permission
 from betal.services import approval, approval_policy
 from betal.services import payment_order as orders
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
 from betal.web.routers.approve import messaging
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import portal_values, render
 
 router = APIRouter(prefix="/app/payables", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -58,17 +57,9 @@ def _one(form: dict[str, list[str]], name: str) -> str:
 
 
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
-    language = language_of(request)
-
-    money = money_formatter(language)
-
-    permissions = permissions_of(portal_principal(portal).role)
     values = {
         "portal": portal,
-        "money": money,
-        "day": lambda d: format_date(d, "medium", locale=language),
-        "can_book": Permission.BOOK in permissions,
-        "can_manage": Permission.MANAGE_ORGANISATION in permissions,
+        **portal_values(request, portal_principal(portal).role),
         "notice": None,
         "problems": [],
         **context,

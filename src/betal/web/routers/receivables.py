@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -24,7 +23,7 @@ from starlette.responses import Response
 from betal.domain.errors import Conflict, FieldProblem, InvalidInput
 from betal.domain.money import Money
 from betal.domain.payment_request import TRANSITIONS, PaymentRequest, RequestStatus
-from betal.domain.tenancy import Permission, Principal, permissions_of
+from betal.domain.tenancy import Permission, Principal
 from betal.ports import UnitOfWork
 from betal.services import agreement as agreements
 from betal.services import customer as customers
@@ -33,7 +32,7 @@ from betal.services import mandate as mandates
 from betal.services import payment as payments
 from betal.services import payment_request as requests
 from betal.web.deps import Portal, PortalDep, portal_principal, portal_uow, require_csrf
-from betal.web.templating import language_of, money_formatter, render
+from betal.web.templating import portal_values, render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 IdQuery = Annotated[str | None, Query(max_length=40)]
@@ -54,13 +53,7 @@ FormData = Annotated[dict[str, Any], Depends(_form_data)]
 
 
 def _page(request: Request, portal: Portal, page: str, status: int = 200, **context: Any) -> Response:
-    language = language_of(request)
-
-    money = money_formatter(language)
-
-    can_bill = Permission.BILL in permissions_of(portal_principal(portal).role)
-    values = {"portal": portal, "can_bill": can_bill, "money": money, **context}
-    values["day"] = lambda d: format_date(d, "medium", locale=language)
+    values = {"portal": portal, **portal_values(request, portal_principal(portal).role), **context}
     return render(request, f"receivables/{page}.html", values, status=status)
 
 
